@@ -1,0 +1,159 @@
+"""Admin endpoints for organizations and their SCIM tokens."""
+
+from typing import Any
+from urllib.parse import urlparse
+
+from aiohttp import web
+
+from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_token
+from gateway.errors import ApiError, read_json_object
+from gateway.keys import DATABASE
+from seats import orgs as org_service
+from seats import seating
+from seats.model import Org, SeatPolicy
+
+routes = web.RouteTableDef()
+
+_SETTABLE = {
+    "name",
+    "seat_limit",
+    "seat_policy",
+    "max_seats",
+    "exempt_user_types",
+    "admin_emails",
+    "webhook_url",
+    "webhook_secret",
+    "invite_expiry_days",
+}
+
+
+@routes.post("/orgs")
+async def create_org(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    if "name" not in body:
+        raise ApiError(422, "invalid_value", "name is required: the organization's display name")
+    fields = validate_org_fields(body)
+    async with request.config_dict[DATABASE].transaction() as conn:
+        org = await org_service.create_org(conn, **fields)
+    return web.json_response(org_json(org), status=201)
+
+
+@routes.get("/orgs/{org_id}")
+async def get_org(request: web.Request) -> web.Response:
+    async with request.config_dict[DATABASE].read() as conn:
+        org = await org_service.get_org(conn, request.match_info["org_id"])
+    return web.json_response(org_json(org))
+
+
+@routes.patch("/orgs/{org_id}")
+async def patch_org(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    fields = validate_org_fields(await read_json_object(request))
+    async with request.config_dict[DATABASE].transaction() as conn:
+        capacity_changed = "seat_limit" in fields
+        seat_limit = fields.pop("seat_limit", None)
+        org = await org_service.update_org(conn, org_id, fields)
+        if capacity_changed:
+            org = await seating.change_capacity(conn, org_id, seat_limit, actor="admin")
+    return web.json_response(org_json(org))
+
+
+@routes.post("/orgs/{org_id}/scim-tokens")
+async def create_scim_token(request: web.Request) -> web.Response:
+    body = await read_json_object(request) if request.can_read_body else {}
+    name = body.get("name", "")
+    if not isinstance(name, str) or len(name) > 200:
+        raise ApiError(422, "invalid_value", "name must be a string of at most 200 characters")
+    async with request.config_dict[DATABASE].transaction() as conn:
+        issued = await issue_scim_token(conn, request.match_info["org_id"], name=name)
+    return web.json_response(
+        {
+            "id": issued.id,
+            "token": issued.token,
+            "name": issued.name,
+            "created_at": issued.created_at.isoformat(),
+        },
+        status=201,
+    )
+
+
+@routes.get("/orgs/{org_id}/scim-tokens")
+async def get_scim_tokens(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    async with request.config_dict[DATABASE].read() as conn:
+        await org_service.get_org(conn, org_id)
+        tokens = await list_scim_tokens(conn, org_id)
+    return web.json_response(
+        {
+            "tokens": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "created_at": t.created_at.isoformat(),
+                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                }
+                for t in tokens
+            ]
+        }
+    )
+
+
+@routes.delete("/orgs/{org_id}/scim-tokens/{token_id}")
+async def delete_scim_token(request: web.Request) -> web.Response:
+    async with request.config_dict[DATABASE].transaction() as conn:
+        await revoke_scim_token(conn, request.match_info["org_id"], request.match_info["token_id"])
+    return web.Response(status=204)
+
+
+def validate_org_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """Check an org body field by field; every refusal says what is allowed."""
+    unknown = sorted(set(body) - _SETTABLE)
+    if unknown:
+        raise ApiError(
+            422,
+            "unknown_field",
+            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_SETTABLE))}",
+        )
+    fields = dict(body)
+    if "name" in fields and (
+        not isinstance(fields["name"], str) or not 0 < len(fields["name"].strip()) <= 200
+    ):
+        raise ApiError(422, "invalid_value", "name must be a non-empty string of at most 200")
+    for name in ("seat_limit", "max_seats"):
+        if name in fields:
+            org_service.validate_seat_number(name, fields[name], allow_null=True)
+    if "invite_expiry_days" in fields:
+        org_service.validate_seat_number(
+            "invite_expiry_days", fields["invite_expiry_days"], allow_null=False, minimum=1
+        )
+    if "seat_policy" in fields and fields["seat_policy"] not in {p.value for p in SeatPolicy}:
+        raise ApiError(422, "invalid_value", "seat_policy must be one of: over_limit, auto_expand")
+    for name in ("exempt_user_types", "admin_emails"):
+        if name in fields:
+            value = fields[name]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ApiError(422, "invalid_value", f"{name} must be a list of strings")
+            fields[name] = tuple(value)
+    if any("@" not in email for email in fields.get("admin_emails", ())):
+        raise ApiError(422, "invalid_value", "admin_emails must be email addresses")
+    if fields.get("webhook_url") is not None:
+        url = urlparse(str(fields["webhook_url"]))
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise ApiError(422, "invalid_value", "webhook_url must be an http(s) URL")
+    return fields
+
+
+def org_json(org: Org) -> dict[str, Any]:
+    return {
+        "id": org.id,
+        "name": org.name,
+        "seat_limit": org.seat_limit,
+        "seat_policy": org.seat_policy.value,
+        "max_seats": org.max_seats,
+        "exempt_user_types": list(org.exempt_user_types),
+        "admin_emails": list(org.admin_emails),
+        "webhook_url": org.webhook_url,
+        "invite_expiry_days": org.invite_expiry_days,
+        "created_at": org.created_at.isoformat(),
+        "updated_at": org.updated_at.isoformat(),
+    }

@@ -1,0 +1,65 @@
+"""The application factory: one aiohttp application with the SCIM, admin and auth sub-apps."""
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from gateway.admin.app import create_admin_app
+from gateway.config import Settings
+from gateway.errors import json_errors
+from gateway.keys import DATABASE, SETTINGS
+from gateway.scim_wiring import create_scim_subapp
+from seats.storage.database import Database
+
+access_log = logging.getLogger("seatgate.access")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[_request_id, json_errors], client_max_size=_max_body(settings)
+    )
+    app[SETTINGS] = settings
+    app[DATABASE] = Database(settings.database_url)
+    app.cleanup_ctx.append(_database_lifecycle)
+    app.router.add_get("/healthz", _health)
+    app.add_subapp("/admin/v1", create_admin_app())
+    app.add_subapp("/scim/v2", create_scim_subapp(app))
+    return app
+
+
+def _max_body(settings: Settings) -> int:
+    # The SCIM sub-app enforces its own (smaller) limit with a SCIM error body.
+    return max(settings.scim_max_body_bytes * 4, 1024 * 1024)
+
+
+async def _database_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[DATABASE].dispose()
+
+
+async def _health(request: web.Request) -> web.Response:
+    async with request.config_dict[DATABASE].read() as conn:
+        await conn.exec_driver_sql("SELECT 1")
+    return web.json_response({"status": "ok"})
+
+
+@web.middleware
+async def _request_id(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    started = time.perf_counter()
+    response = await handler(request)
+    response.headers["X-Request-Id"] = request_id
+    access_log.info(
+        "%s %s %s %.1fms id=%s",
+        request.method,
+        request.path,
+        response.status,
+        (time.perf_counter() - started) * 1000,
+        request_id,
+    )
+    return response

@@ -1,0 +1,85 @@
+"""The `seatgate` command line: serve, worker, keys rotate, billing reconcile."""
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from aiohttp import web
+
+from auth.admin_tokens import generate_if_needed
+from gateway.app import create_app
+from gateway.config import Settings, SettingsError
+from gateway.migrate import upgrade
+from seats.storage.database import Database
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings.from_env().with_overrides(
+            database_url=getattr(args, "database_url", None),
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+        )
+    except SettingsError as exc:
+        print(f"seatgate: {exc}", file=sys.stderr)
+        return 2
+    command: Command = args.command
+    return command(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seatgate", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the gateway (migrates the database first)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    _database_option(serve)
+    serve.set_defaults(command=serve_command)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations and exit")
+    _database_option(migrate)
+    migrate.set_defaults(command=migrate_command)
+    return parser
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL (env SEATGATE_DATABASE_URL; default sqlite+aiosqlite:///seatgate.db)",
+    )
+
+
+def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url)
+    return 0
+
+
+def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url)
+    token = asyncio.run(_first_admin_token(settings))
+    if token:
+        print(
+            "\nNo SEATGATE_ADMIN_TOKEN was set, so an admin token was generated.\n"
+            "It is shown only this once; keep it safe:\n\n"
+            f"    {token}\n",
+            flush=True,
+        )
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
+    return 0
+
+
+async def _first_admin_token(settings: Settings) -> str | None:
+    database = Database(settings.database_url)
+    try:
+        async with database.transaction() as conn:
+            return await generate_if_needed(conn, settings.admin_token)
+    finally:
+        await database.dispose()

@@ -1,0 +1,107 @@
+"""Settings, read from the environment and CLI flags when the process starts, never at import."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///seatgate.db"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value seatgate cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Public URL of the gateway: the JWT issuer and the base of SCIM `meta.location`.
+    public_url: str | None = None
+    admin_token: str | None = None
+    # SCIM request limits.
+    scim_max_body_bytes: int = 1024 * 1024
+    scim_max_bulk_operations: int = 1000
+    scim_max_filter_results: int = 1000
+    scim_rate_limit_per_second: float = 50.0
+    scim_rate_limit_burst: int = 200
+    # Product tokens.
+    token_audience: str = "seatgate-product"
+    token_lifetime_seconds: int = 900
+    # Alerts.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "seatgate@localhost"
+    smtp_starttls: bool = False
+    alert_digest_seconds: int = 300
+    run_worker: bool = True
+    worker_poll_seconds: float = 1.0
+    # Billing.
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    stripe_free_capacity: int | None = None
+    stripe_legacy_prices: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def with_overrides(self, **overrides: Any) -> "Settings":
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, kind in _ENV_FIELDS.items():
+            raw = env.get(f"SEATGATE_{name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[name] = _parse(name, raw, kind)
+        return cls(**values)
+
+
+def _parse(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                raise ValueError(raw)
+            return raw.lower() in {"1", "true", "yes"}
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(
+            f"SEATGATE_{name.upper()} must be a {kind.__name__}, got {raw!r}"
+        ) from None
+
+
+_ENV_FIELDS: dict[str, type] = {
+    "database_url": str,
+    "host": str,
+    "port": int,
+    "public_url": str,
+    "admin_token": str,
+    "scim_max_body_bytes": int,
+    "scim_max_bulk_operations": int,
+    "scim_max_filter_results": int,
+    "scim_rate_limit_per_second": float,
+    "scim_rate_limit_burst": int,
+    "token_audience": str,
+    "token_lifetime_seconds": int,
+    "smtp_host": str,
+    "smtp_port": int,
+    "smtp_username": str,
+    "smtp_password": str,
+    "smtp_sender": str,
+    "smtp_starttls": bool,
+    "alert_digest_seconds": int,
+    "run_worker": bool,
+    "worker_poll_seconds": float,
+    "stripe_secret_key": str,
+    "stripe_webhook_secret": str,
+    "stripe_api_base": str,
+    "stripe_free_capacity": int,
+}

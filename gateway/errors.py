@@ -1,0 +1,79 @@
+"""JSON errors for the non-SCIM endpoints: `{"error": code, "detail": sentence}`.
+
+Domain errors carry no HTTP status; this is where they get one. Anything unexpected is logged
+with the request id and answered with a 500 body that says so, never a stack trace.
+"""
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from seats import errors
+
+log = logging.getLogger("seatgate.errors")
+
+STATUS_BY_DOMAIN_ERROR: dict[type[errors.DomainError], int] = {
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.VersionMismatch: 412,
+    errors.InvalidValue: 422,
+    errors.CannotReduceBelowUsage: 409,
+    errors.SeatLimitReached: 409,
+}
+
+
+class ApiError(web.HTTPException):
+    """An error an endpoint raises with its own status and code."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: object) -> None:
+        self.status_code = status
+        super().__init__(
+            text=json.dumps({"error": code, "detail": detail, **extra}),
+            content_type="application/json",
+        )
+
+
+def json_error(status: int, code: str, detail: str, **extra: object) -> web.Response:
+    return web.json_response({"error": code, "detail": detail, **extra}, status=status)
+
+
+def domain_error_response(error: errors.DomainError) -> web.Response:
+    status = next((s for kind, s in STATUS_BY_DOMAIN_ERROR.items() if isinstance(error, kind)), 400)
+    return json_error(status, error.code, error.detail, **error.context)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except errors.DomainError as error:
+        return domain_error_response(error)
+    except web.HTTPException as exc:
+        if exc.content_type == "application/json" or exc.status < 400:
+            raise
+        code = exc.reason.lower().replace(" ", "_")
+        response = json_error(exc.status, code, f"{exc.reason}: {request.method} {request.path}")
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return json_error(500, "internal_error", "the gateway failed to handle this request")
+
+
+async def read_json_object(request: web.Request) -> dict[str, object]:
+    """The request body as a JSON object, or a 400/415 that says what is wrong."""
+    if request.content_type not in ("application/json", ""):
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        body = await request.json(loads=json.loads)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed_json", "the body must be a JSON object")
+    return body

@@ -1,0 +1,29 @@
+"""Builds the SCIM sub-application with the gateway's settings and SCIM-token lookup."""
+
+from aiohttp import web
+
+from auth.scim_tokens import org_for_scim_token
+from gateway.keys import DATABASE, SETTINGS
+from scim.app import ScimSettings, create_scim_app
+
+
+def create_scim_subapp(parent: web.Application) -> web.Application:
+    settings = parent[SETTINGS]
+    database = parent[DATABASE]
+
+    async def org_for_token(token: str) -> str | None:
+        async with database.read() as conn:
+            return await org_for_scim_token(conn, token)
+
+    return create_scim_app(
+        database,
+        ScimSettings(
+            base_url=f"{settings.base_url}/scim/v2",
+            max_body_bytes=settings.scim_max_body_bytes,
+            max_bulk_operations=settings.scim_max_bulk_operations,
+            max_filter_results=settings.scim_max_filter_results,
+            rate_limit_per_second=settings.scim_rate_limit_per_second,
+            rate_limit_burst=settings.scim_rate_limit_burst,
+        ),
+        org_for_token=org_for_token,
+    )

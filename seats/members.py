@@ -1,0 +1,218 @@
+"""Members (SCIM Users): the one service through which every member is created, changed,
+deactivated, reactivated and deleted, so that the seat rules apply on every path."""
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seats import seating
+from seats.clock import new_id, utcnow
+from seats.errors import Conflict, NotFound, VersionMismatch
+from seats.model import Member, MemberDraft, SeatStatus
+from seats.storage.tables import group_members, members
+
+
+def fold(value: str) -> str:
+    """The comparison key of a case-insensitive string (userName, email): NFC, lowercased."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).lower())
+
+
+async def get_member(conn: AsyncConnection, org_id: str, member_id: str) -> Member:
+    row = (
+        (
+            await conn.execute(
+                sa.select(members).where(members.c.org_id == org_id, members.c.id == member_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"user {member_id} not found")
+    return to_member(row)
+
+
+async def list_members(
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    where: sa.ColumnElement[bool] | None = None,
+    order_by: Sequence[sa.ColumnElement[Any]] = (),
+    offset: int = 0,
+    limit: int | None = None,
+    with_total: bool = True,
+) -> tuple[int | None, list[Member]]:
+    condition = members.c.org_id == org_id
+    if where is not None:
+        condition = sa.and_(condition, where)
+    total = None
+    if with_total:
+        total = (
+            await conn.execute(sa.select(sa.func.count()).select_from(members).where(condition))
+        ).scalar_one()
+    query = (
+        sa.select(members)
+        .where(condition)
+        .order_by(*order_by, members.c.created_at, members.c.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = (await conn.execute(query)).mappings().all()
+    return total, [to_member(row) for row in rows]
+
+
+async def create_member(
+    conn: AsyncConnection, org_id: str, draft: MemberDraft, *, actor: str
+) -> Member:
+    org = await seating.lock_for_seats(conn, org_id)
+    await _check_user_name_free(conn, org_id, draft.user_name)
+    now = utcnow()
+    member_id = new_id()
+    seat = await seating.seat_for_new_member(conn, org, draft, member_id=member_id, actor=actor)
+    values = {
+        "id": member_id,
+        "org_id": org_id,
+        **_draft_columns(draft),
+        "seat_status": seat.status.value,
+        "exempt": seat.exempt,
+        "over_limit_since": now if seat.status is SeatStatus.OVER_LIMIT else None,
+        "seat_since": now,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        async with conn.begin_nested():
+            await conn.execute(members.insert().values(values))
+    except IntegrityError:
+        # Lost the race between the check above and the unique index.
+        raise _user_name_taken(draft.user_name) from None
+    member = to_member(values)
+    await seating.after_member_written(conn, org, None, member, actor=actor)
+    return member
+
+
+async def replace_member(
+    conn: AsyncConnection,
+    org_id: str,
+    member_id: str,
+    draft: MemberDraft,
+    *,
+    actor: str,
+    if_version: int | None = None,
+) -> Member:
+    org = await seating.lock_for_seats(conn, org_id)
+    before = await get_member(conn, org_id, member_id)
+    _check_version(before, if_version)
+    if fold(before.user_name) != fold(draft.user_name):
+        await _check_user_name_free(conn, org_id, draft.user_name)
+    seat = await seating.seat_for_changed_member(conn, org, before, draft, actor=actor)
+    now = utcnow()
+    values: dict[str, Any] = {
+        **_draft_columns(draft),
+        "seat_status": seat.status.value,
+        "exempt": seat.exempt,
+        "version": before.version + 1,
+        "updated_at": now,
+    }
+    if seat.status is not before.seat_status:
+        values["over_limit_since"] = now if seat.status is SeatStatus.OVER_LIMIT else None
+        if seat.status in (SeatStatus.ACTIVE, SeatStatus.OVER_LIMIT) and before.seat_status in (
+            SeatStatus.DEACTIVATED,
+        ):
+            values["seat_since"] = now
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                members.update()
+                .where(members.c.id == member_id, members.c.version == before.version)
+                .values(values)
+            )
+    except IntegrityError:
+        raise _user_name_taken(draft.user_name) from None
+    after = await get_member(conn, org_id, member_id)
+    await seating.after_member_written(conn, org, before, after, actor=actor)
+    return after
+
+
+async def delete_member(
+    conn: AsyncConnection,
+    org_id: str,
+    member_id: str,
+    *,
+    actor: str,
+    if_version: int | None = None,
+) -> None:
+    org = await seating.lock_for_seats(conn, org_id)
+    before = await get_member(conn, org_id, member_id)
+    _check_version(before, if_version)
+    await conn.execute(group_members.delete().where(group_members.c.member_id == member_id))
+    await conn.execute(members.delete().where(members.c.id == member_id))
+    await seating.after_member_written(conn, org, before, None, actor=actor)
+
+
+def _check_version(member: Member, if_version: int | None) -> None:
+    if if_version is not None and if_version != member.version:
+        raise VersionMismatch(
+            f"user {member.id} is at version {member.version}, not {if_version}",
+            current=member.version,
+        )
+
+
+async def _check_user_name_free(conn: AsyncConnection, org_id: str, user_name: str) -> None:
+    taken = (
+        await conn.execute(
+            sa.select(members.c.id).where(
+                members.c.org_id == org_id, members.c.user_name_key == fold(user_name)
+            )
+        )
+    ).first()
+    if taken is not None:
+        raise _user_name_taken(user_name)
+
+
+def _user_name_taken(user_name: str) -> Conflict:
+    return Conflict(f"userName {user_name!r} is already taken in this organization")
+
+
+def _draft_columns(draft: MemberDraft) -> dict[str, Any]:
+    return {
+        "user_name": draft.user_name,
+        "user_name_key": fold(draft.user_name),
+        "external_id": draft.external_id,
+        "display_name": draft.display_name,
+        "given_name": draft.given_name,
+        "family_name": draft.family_name,
+        "email": draft.email,
+        "email_key": fold(draft.email) if draft.email else None,
+        "user_type": draft.user_type,
+        "active": draft.active,
+        "resource": draft.resource,
+    }
+
+
+def to_member(row: Mapping[str, Any]) -> Member:
+    return Member(
+        id=row["id"],
+        org_id=row["org_id"],
+        user_name=row["user_name"],
+        active=row["active"],
+        seat_status=SeatStatus(row["seat_status"]),
+        exempt=row["exempt"],
+        external_id=row["external_id"],
+        display_name=row["display_name"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        email=row["email"],
+        user_type=row["user_type"],
+        over_limit_since=row["over_limit_since"],
+        resource=row["resource"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

@@ -1,0 +1,87 @@
+"""Plain domain records: what the services return. No SQL, HTTP or SCIM types here."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class SeatStatus(StrEnum):
+    ACTIVE = "active"
+    OVER_LIMIT = "over_limit"
+    PENDING_INVITE = "pending_invite"
+    DEACTIVATED = "deactivated"
+
+
+class SeatPolicy(StrEnum):
+    OVER_LIMIT = "over_limit"
+    AUTO_EXPAND = "auto_expand"
+
+
+DEFAULT_EXEMPT_USER_TYPES = ("Guest", "ServiceAccount")
+
+
+@dataclass(frozen=True)
+class Org:
+    id: str
+    name: str
+    seat_limit: int | None
+    seat_policy: SeatPolicy
+    max_seats: int | None
+    exempt_user_types: tuple[str, ...]
+    admin_emails: tuple[str, ...]
+    webhook_url: str | None
+    invite_expiry_days: int
+    created_at: datetime
+    updated_at: datetime
+    stripe_customer_id: str | None = None
+    stripe_subscription_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberDraft:
+    """What an identity provider (or an admin) says a member is; the seat status is not theirs."""
+
+    user_name: str
+    active: bool = True
+    external_id: str | None = None
+    display_name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    email: str | None = None
+    user_type: str | None = None
+    # The rest of the SCIM resource, opaque to the domain.
+    resource: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    org_id: str
+    user_name: str
+    active: bool
+    seat_status: SeatStatus
+    exempt: bool
+    external_id: str | None
+    display_name: str | None
+    given_name: str | None
+    family_name: str | None
+    email: str | None
+    user_type: str | None
+    over_limit_since: datetime | None
+    resource: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    org_id: str
+    display_name: str
+    external_id: str | None
+    resource: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Storage for the domain: tables, the database handle and the transaction boundary."""

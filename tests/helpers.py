@@ -1,0 +1,23 @@
+"""Helpers the tests share: admin calls that set up an organization and its credentials."""
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+ADMIN_TOKEN = "test-admin-token"
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+async def create_org(client: TestClient, **fields: Any) -> dict[str, Any]:
+    response = await client.post(
+        "/admin/v1/orgs", json={"name": "Acme", **fields}, headers=ADMIN_HEADERS
+    )
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def scim_headers_for(client: TestClient, org_id: str) -> dict[str, str]:
+    response = await client.post(f"/admin/v1/orgs/{org_id}/scim-tokens", headers=ADMIN_HEADERS)
+    assert response.status == 201, await response.text()
+    token = (await response.json())["token"]
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
