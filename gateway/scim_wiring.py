@@ -4,7 +4,8 @@ from aiohttp import web
 
 from auth.scim_tokens import org_for_scim_token
 from gateway.keys import DATABASE, SETTINGS
-from scim.app import ScimSettings, create_scim_app
+from scim.app import create_scim_app
+from scim.protocol import ScimSettings
 
 
 def create_scim_subapp(parent: web.Application) -> web.Application:
