@@ -8,10 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 from gateway.admin.app import create_admin_app
+from gateway.auth_wiring import add_product_token_routes
+from gateway.billing import install_billing
 from gateway.config import Settings
 from gateway.errors import json_errors
 from gateway.keys import DATABASE, SETTINGS
 from gateway.scim_wiring import create_scim_subapp
+from gateway.worker import install_worker
 from seats.storage.database import Database
 
 access_log = logging.getLogger("seatgate.access")
@@ -24,9 +27,14 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[DATABASE] = Database(settings.database_url)
     app.cleanup_ctx.append(_database_lifecycle)
+    # Billing before the worker: its Stripe client is closed after the worker's last push.
+    install_billing(app)
+    # After the database's context, so the worker stops before the engine is disposed.
+    install_worker(app)
     app.router.add_get("/healthz", _health)
     app.add_subapp("/admin/v1", create_admin_app())
     app.add_subapp("/scim/v2", create_scim_subapp(app))
+    add_product_token_routes(app)
     return app
 
 

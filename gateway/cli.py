@@ -10,8 +10,11 @@ from aiohttp import web
 
 from auth.admin_tokens import generate_if_needed
 from gateway.app import create_app
+from gateway.billing_commands import add_billing_commands
 from gateway.config import Settings, SettingsError
+from gateway.key_commands import add_key_commands
 from gateway.migrate import upgrade
+from gateway.worker import run_worker_only
 from seats.storage.database import Database
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -47,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     _database_option(migrate)
     migrate.set_defaults(command=migrate_command)
+
+    worker = sub.add_parser(
+        "worker", help="run only the background worker (alert delivery, scheduled seat changes)"
+    )
+    _database_option(worker)
+    worker.set_defaults(command=worker_command)
+
+    add_key_commands(sub, _database_option)
+    add_billing_commands(sub, _database_option)
     return parser
 
 
@@ -59,6 +71,12 @@ def _database_option(parser: argparse.ArgumentParser) -> None:
 
 def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url)
+    return 0
+
+
+def worker_command(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url)
+    asyncio.run(run_worker_only(create_app(settings.with_overrides(run_worker=True))))
     return 0
 
 

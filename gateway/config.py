@@ -39,6 +39,8 @@ class Settings:
     alert_digest_seconds: int = 300
     run_worker: bool = True
     worker_poll_seconds: float = 1.0
+    # First wait before retrying a failed delivery; doubles per attempt up to 15 minutes.
+    worker_retry_seconds: float = 5.0
     # Billing.
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
@@ -100,6 +102,7 @@ _ENV_FIELDS: dict[str, type] = {
     "alert_digest_seconds": int,
     "run_worker": bool,
     "worker_poll_seconds": float,
+    "worker_retry_seconds": float,
     "stripe_secret_key": str,
     "stripe_webhook_secret": str,
     "stripe_api_base": str,

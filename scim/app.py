@@ -1,17 +1,174 @@
-"""Placeholder until the SCIM sub-application lands (being written now)."""
+"""The SCIM 2.0 sub-application mounted at /scim/v2: a thin aiohttp adapter over the core.
 
+Per request, in order (RFC 7644 §2 and §3.12 for the statuses):
+1. `Authorization: Bearer <token>` resolves to an organization (401 + `WWW-Authenticate`,
+   RFC 6750 §3, when missing or unknown);
+2. a token bucket per bearer token (429 + `Retry-After`, RFC 6585 §4);
+3. the route (404 unknown endpoint, 405 wrong method, scim/routing.py);
+4. for a body: the media type (application/scim+json, RFC 7644 §3.1, or application/json;
+   415 otherwise: RFC 7644 defines no scimType for it, so the error carries none), the size
+   (413 past `max_body_bytes`, from Content-Length and from the bytes read), and JSON syntax
+   (400 invalidSyntax);
+5. the operation `(ScimRequest, ScimContext) -> ScimResponse`, its errors mapped by
+   scim/errors.py. Every body leaves as application/scim+json.
+"""
+
+import json
+import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
-from scim.protocol import ScimSettings
+from scim import bulk, discovery, groups, users
+from scim.errors import MEDIA_TYPE, error_response
+from scim.keys import DATABASE, ORG_FOR_TOKEN, ORG_ID, RATE_LIMITER, SETTINGS, TokenLookup
+from scim.protocol import ScimContext, ScimRequest, ScimResponse, ScimSettings
+from scim.rate_limit import RateLimiter
+from scim.routing import Router
+from scim.user_mapping import unstorable
 from seats.storage.database import Database
+
+log = logging.getLogger("seatgate.scim")
+
+ACCEPTED_MEDIA_TYPES = frozenset({MEDIA_TYPE, "application/json"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_ROUTER = web.AppKey("scim_router", Router)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_scim_app(
     database: Database,
     settings: ScimSettings,
     *,
-    org_for_token: Callable[[str], Awaitable[str | None]],
+    org_for_token: TokenLookup,
 ) -> web.Application:
-    return web.Application()
+    app = web.Application(middlewares=[_scim_errors, _authenticate])
+    app[DATABASE] = database
+    app[SETTINGS] = settings
+    app[ORG_FOR_TOKEN] = org_for_token
+    app[RATE_LIMITER] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app[_ROUTER] = build_router()
+    app.router.add_route("*", "/{tail:.*}", _handle)
+    return app
+
+
+def build_router() -> Router:
+    """Every SCIM endpoint: Users, Groups, discovery (RFC 7644 §4) and /Bulk (§3.7)."""
+    return Router(users.OPERATIONS, groups.OPERATIONS, discovery.OPERATIONS, bulk.OPERATIONS)
+
+
+def to_web_response(response: ScimResponse) -> web.Response:
+    headers = dict(response.headers)
+    if response.body is None:
+        return web.Response(status=response.status, headers=headers)
+    text = json.dumps(response.body, separators=(",", ":"), ensure_ascii=False)
+    return web.Response(
+        status=response.status,
+        body=text.encode(),
+        headers={**headers, "Content-Type": MEDIA_TYPE + "; charset=utf-8"},
+    )
+
+
+def _error(
+    status: int, detail: str, scim_type: str | None = None, headers: dict[str, str] | None = None
+) -> web.Response:
+    return to_web_response(error_response(status, detail, scim_type, headers=headers))
+
+
+@web.middleware
+async def _scim_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Nothing leaves the SCIM sub-app but an RFC 7644 body, a bug included (logged, 500)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _error(exc.status, exc.reason)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error(500, "the gateway failed to handle this request")
+
+
+@web.middleware
+async def _authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bearer token -> organization (RFC 7644 §2), then the per-token rate limit."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return _error(
+            401,
+            "send Authorization: Bearer <SCIM token>",
+            headers={"WWW-Authenticate": 'Bearer realm="seatgate"'},
+        )
+    org_id = await request.app[ORG_FOR_TOKEN](token)
+    if org_id is None:
+        return _error(
+            401,
+            "the bearer token is unknown or revoked",
+            headers={"WWW-Authenticate": 'Bearer realm="seatgate", error="invalid_token"'},
+        )
+    wait = request.app[RATE_LIMITER].acquire(token)
+    if wait > 0:
+        return _error(
+            429,
+            "too many requests for this token; retry later",
+            headers={"Retry-After": RateLimiter.retry_after(wait)},
+        )
+    request[ORG_ID] = org_id
+    return await handler(request)
+
+
+async def _handle(request: web.Request) -> web.StreamResponse:
+    router = request.app[_ROUTER]
+    path = "/" + request.match_info["tail"]
+    if unstorable(path) or unstorable(dict(request.query)):
+        return _error(400, "the URL holds NUL or unpaired surrogate characters", "invalidValue")
+    resolved = router.resolve(request.method, path)
+    if isinstance(resolved, ScimResponse):
+        return to_web_response(resolved)
+    settings = request.app[SETTINGS]
+    body: Any = None
+    if request.method in _BODY_METHODS:
+        parsed = await _read_json(request, settings.max_body_bytes)
+        if isinstance(parsed, web.Response):
+            return parsed
+        body = parsed
+    context = ScimContext(database=request.app[DATABASE], settings=settings, org_id=request[ORG_ID])
+    scim_request = ScimRequest(
+        method=request.method,
+        path=path,
+        query=request.query,
+        headers=request.headers,
+        body=body,
+    )
+    return to_web_response(await router.dispatch(scim_request, context))
+
+
+async def _read_json(request: web.Request, limit: int) -> Any:
+    """The parsed JSON body, or the 415/413/400 error response that says why not."""
+    # A client that omits Content-Type is read as JSON; one that names another type is refused.
+    if "Content-Type" in request.headers and request.content_type not in ACCEPTED_MEDIA_TYPES:
+        return _error(415, f"send the body as {MEDIA_TYPE} (or application/json)")
+    if request.content_length is not None and request.content_length > limit:
+        return _error(413, f"the body exceeds the {limit}-byte limit")
+    raw = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        raw += chunk
+        if len(raw) > limit:
+            return _error(413, f"the body exceeds the {limit}-byte limit")
+    if not raw.strip():
+        return _error(400, "the request needs a JSON body", "invalidSyntax")
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        return _error(400, f"the body is not valid JSON: {exc}", "invalidSyntax")
+    # No database stores these in text (PostgreSQL refuses NUL; UTF-8 has no lone surrogates).
+    if unstorable(body):
+        return _error(400, "strings cannot hold NUL or unpaired surrogates", "invalidValue")
+    return body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

@@ -41,3 +41,15 @@ class CannotReduceBelowUsage(DomainError):
 
 class SeatLimitReached(DomainError):
     code = "seat_limit_reached"
+
+
+class DuplicateInvite(Conflict):
+    """The address already has a pending invite, or is already a member."""
+
+    code = "duplicate_invite"
+
+
+class InviteNotPending(Conflict):
+    """The invite was already accepted, revoked or expired."""
+
+    code = "invite_not_pending"

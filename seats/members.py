@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import seating
 from seats.clock import new_id, utcnow
-from seats.errors import Conflict, NotFound, VersionMismatch
+from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
 from seats.model import Member, MemberDraft, SeatStatus
-from seats.storage.tables import group_members, members
+from seats.storage.tables import group_members, groups, members
 
 
 def fold(value: str) -> str:
@@ -34,6 +34,65 @@ async def get_member(conn: AsyncConnection, org_id: str, member_id: str) -> Memb
     if row is None:
         raise NotFound(f"user {member_id} not found")
     return to_member(row)
+
+
+async def find_member(
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    user_name: str | None = None,
+    user_id: str | None = None,
+    external_id: str | None = None,
+) -> Member | None:
+    """The member named by exactly one of userName (case-insensitive), id or externalId.
+
+    externalId is the IdP's identifier and not unique by rule; two members sharing one is a
+    Conflict rather than a guess.
+    """
+    given = [v for v in (user_name, user_id, external_id) if v is not None]
+    if len(given) != 1:
+        raise InvalidValue("name the member by exactly one of user_name, user_id, external_id")
+    if user_name is not None:
+        condition = members.c.user_name_key == fold(user_name)
+    elif user_id is not None:
+        condition = members.c.id == user_id
+    else:
+        condition = members.c.external_id == external_id
+    query = sa.select(members).where(members.c.org_id == org_id, condition).limit(2)
+    rows = (await conn.execute(query)).mappings().all()
+    if len(rows) > 1:
+        raise Conflict(f"more than one user has externalId {external_id!r} in this organization")
+    return to_member(rows[0]) if rows else None
+
+
+async def groups_of_members(
+    conn: AsyncConnection, org_id: str, member_ids: Sequence[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """The direct groups of each member, as (group id, group displayName), by member id.
+
+    SCIM's read-only User.groups (RFC 7643 §4.1.2) is derived from this, never stored.
+    """
+    found: dict[str, list[tuple[str, str]]] = {member_id: [] for member_id in member_ids}
+    if not member_ids:
+        return found
+    query = (
+        sa.select(group_members.c.member_id, groups.c.id, groups.c.display_name)
+        .join(groups, groups.c.id == group_members.c.group_id)
+        .where(group_members.c.org_id == org_id, group_members.c.member_id.in_(member_ids))
+        .order_by(groups.c.display_name_key, groups.c.id)
+    )
+    for row in await conn.execute(query):
+        found[row.member_id].append((row.id, row.display_name))
+    return found
+
+
+async def member_value(
+    conn: AsyncConnection, org_id: str, member_id: str, expression: sa.ColumnElement[Any]
+) -> Any:
+    """The value of `expression` (a sort key) on one member's row: keyset paging resumes
+    after it. None when the member is gone or the value is null."""
+    query = sa.select(expression).where(members.c.org_id == org_id, members.c.id == member_id)
+    return (await conn.execute(query)).scalar_one_or_none()
 
 
 async def list_members(
@@ -93,7 +152,7 @@ async def create_member(
         # Lost the race between the check above and the unique index.
         raise _user_name_taken(draft.user_name) from None
     member = to_member(values)
-    await seating.after_member_written(conn, org, None, member, actor=actor)
+    await seating.after_member_written(conn, org, None, member, actor=actor, decision=seat)
     return member
 
 
@@ -120,10 +179,11 @@ async def replace_member(
         "version": before.version + 1,
         "updated_at": now,
     }
-    if seat.status is not before.seat_status:
+    if seat.status is not before.seat_status or seat.exempt != before.exempt:
         values["over_limit_since"] = now if seat.status is SeatStatus.OVER_LIMIT else None
-        if seat.status in (SeatStatus.ACTIVE, SeatStatus.OVER_LIMIT) and before.seat_status in (
-            SeatStatus.DEACTIVATED,
+        # Who starts counting (reactivated, or no longer exempt) queues as the newest.
+        if seat.status in (SeatStatus.ACTIVE, SeatStatus.OVER_LIMIT) and (
+            before.seat_status is SeatStatus.DEACTIVATED or before.exempt
         ):
             values["seat_since"] = now
     try:
@@ -136,7 +196,7 @@ async def replace_member(
     except IntegrityError:
         raise _user_name_taken(draft.user_name) from None
     after = await get_member(conn, org_id, member_id)
-    await seating.after_member_written(conn, org, before, after, actor=actor)
+    await seating.after_member_written(conn, org, before, after, actor=actor, decision=seat)
     return after
 
 

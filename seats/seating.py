@@ -1,84 +1,98 @@
-"""The seat rules: who takes a seat, who waits over the limit, and who is promoted when a seat
-frees up. Called by the member service inside its transaction, under the org lock."""
+"""The seat rules for members: who takes a seat, who waits over the limit, what happens when a
+member stops counting. Called by the member service inside its transaction, under the org lock
+(`lock_for_seats`), at the three decision points: creation, reactivation and loss of exemption.
 
+The rule itself is the pure function `decide`; the rest reads the counts it needs and writes
+what it decided (ledger entries, promotions, expansion, the over-limit episode alert).
+"""
+
+import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from seats import capacity, ledger, occupancy
 from seats.clock import utcnow
-from seats.errors import CannotReduceBelowUsage
-from seats.model import Member, MemberDraft, Org, SeatStatus
-from seats.orgs import lock_org, update_org
-from seats.storage.tables import invites, members, seat_ledger
+from seats.ledger import Reason
+from seats.model import Member, MemberDraft, Org, SeatPolicy, SeatStatus
+from seats.storage.tables import members
+
+# Re-exported: the lock every seat-moving change takes first.
+lock_for_seats = capacity.lock_for_seats
 
 
 @dataclass(frozen=True)
 class SeatDecision:
     status: SeatStatus
     exempt: bool
+    reason: str = Reason.CHANGED
+    # The pending invite whose seat the new member takes over.
+    invite_id: str | None = None
 
 
-async def lock_for_seats(conn: AsyncConnection, org_id: str) -> Org:
-    return await lock_org(conn, org_id)
+def decide(
+    *, used: int, capacity: int | None, policy: SeatPolicy, max_seats: int | None
+) -> tuple[SeatStatus, int | None]:
+    """A non-exempt member asks for a seat: (status, the capacity to expand to, if any)."""
+    if capacity is None or used < capacity:
+        return SeatStatus.ACTIVE, None
+    if policy is SeatPolicy.AUTO_EXPAND:
+        grown = max(capacity, used) + 1
+        if max_seats is None or grown <= max_seats:
+            return SeatStatus.ACTIVE, grown
+    return SeatStatus.OVER_LIMIT, None
 
 
 def is_exempt(org: Org, user_type: str | None) -> bool:
     return user_type is not None and user_type in org.exempt_user_types
 
 
+def counted(member: Member) -> bool:
+    return member.seat_status is SeatStatus.ACTIVE and not member.exempt
+
+
 async def count_used(conn: AsyncConnection, org_id: str) -> int:
     """Counted seats: non-exempt active members plus unexpired pending invites."""
-    active = (
-        await conn.execute(
-            sa.select(sa.func.count())
-            .select_from(members)
-            .where(
-                members.c.org_id == org_id,
-                members.c.seat_status == SeatStatus.ACTIVE.value,
-                members.c.exempt.is_(False),
-            )
-        )
-    ).scalar_one()
-    pending = (
-        await conn.execute(
-            sa.select(sa.func.count())
-            .select_from(invites)
-            .where(
-                invites.c.org_id == org_id,
-                invites.c.status == "pending",
-                invites.c.expires_at > utcnow(),
-            )
-        )
-    ).scalar_one()
-    return active + pending
-
-
-async def _decide(conn: AsyncConnection, org: Org, draft: MemberDraft) -> SeatDecision:
-    if not draft.active:
-        return SeatDecision(SeatStatus.DEACTIVATED, is_exempt(org, draft.user_type))
-    if is_exempt(org, draft.user_type):
-        return SeatDecision(SeatStatus.ACTIVE, exempt=True)
-    if org.seat_limit is None or await count_used(conn, org.id) < org.seat_limit:
-        return SeatDecision(SeatStatus.ACTIVE, exempt=False)
-    return SeatDecision(SeatStatus.OVER_LIMIT, exempt=False)
+    return (await occupancy.usage(conn, org_id)).used
 
 
 async def seat_for_new_member(
     conn: AsyncConnection, org: Org, draft: MemberDraft, *, member_id: str, actor: str
 ) -> SeatDecision:
-    return await _decide(conn, org, draft)
+    exempt = is_exempt(org, draft.user_type)
+    if not draft.active:
+        return SeatDecision(SeatStatus.DEACTIVATED, exempt, Reason.CREATED)
+    if exempt:
+        return SeatDecision(SeatStatus.ACTIVE, True, Reason.CREATED)
+    counts = await occupancy.usage(conn, org.id)
+    if counts.pending_invites:
+        # An invited address provisioned by the IdP takes the seat its invite held.
+        keys = sorted({_fold(v) for v in (draft.email, draft.user_name) if v and "@" in v})
+        invite_id = await occupancy.claim_invite(conn, org.id, keys, member_id=member_id)
+        if invite_id is not None:
+            return SeatDecision(SeatStatus.ACTIVE, False, Reason.INVITE_ACCEPTED, invite_id)
+    return await _ask_for_seat(conn, org, reason=Reason.CREATED, actor=actor, counts=counts)
 
 
 async def seat_for_changed_member(
     conn: AsyncConnection, org: Org, before: Member, draft: MemberDraft, *, actor: str
 ) -> SeatDecision:
     exempt = is_exempt(org, draft.user_type)
-    # A member that keeps counting, or keeps waiting, keeps its place.
-    still_counted = draft.active and not exempt and not before.exempt
-    if still_counted and before.seat_status in (SeatStatus.ACTIVE, SeatStatus.OVER_LIMIT):
-        return SeatDecision(before.seat_status, exempt=False)
-    return await _decide(conn, org, draft)
+    if not draft.active:
+        return SeatDecision(SeatStatus.DEACTIVATED, exempt, Reason.DEACTIVATED)
+    reactivated = before.seat_status is SeatStatus.DEACTIVATED
+    if exempt:
+        if reactivated:
+            return SeatDecision(SeatStatus.ACTIVE, True, Reason.REACTIVATED)
+        reason = Reason.CHANGED if before.exempt else Reason.EXEMPTION_GAINED
+        return SeatDecision(SeatStatus.ACTIVE, True, reason)
+    if not reactivated and not before.exempt:
+        # A member that keeps counting, or keeps waiting, keeps its place.
+        return SeatDecision(before.seat_status, False, Reason.CHANGED)
+    reason = Reason.REACTIVATED if reactivated else Reason.EXEMPTION_LOST
+    return await _ask_for_seat(conn, org, reason=reason, actor=actor)
 
 
 async def after_member_written(
@@ -88,122 +102,121 @@ async def after_member_written(
     after: Member | None,
     *,
     actor: str,
+    decision: SeatDecision | None = None,
 ) -> None:
-    """Record the change in the ledger, and promote waiting members if a seat was freed."""
-    before_status = before.seat_status if before else None
-    after_status = after.seat_status if after else None
-    if before_status is not after_status:
-        member = after or before
-        assert member is not None
-        await record(
+    """Record the change in the ledger, promote waiting members if a seat was freed, and keep
+    the over-limit episode alert in step."""
+    member = after or before
+    assert member is not None
+    from_status = before.seat_status if before else None
+    if decision is not None and decision.invite_id is not None:
+        from_status = SeatStatus.PENDING_INVITE
+    to_status = after.seat_status if after else None
+    exempt_changed = before is not None and after is not None and before.exempt != after.exempt
+    if from_status is not to_status or exempt_changed:
+        await ledger.record(
             conn,
             org.id,
-            member.id,
-            before_status,
-            after_status,
-            reason=_reason(before, after),
+            member_id=member.id,
+            invite_id=decision.invite_id if decision else None,
+            from_status=from_status,
+            to_status=to_status,
+            reason=decision.reason if decision else _reason(before, after),
             actor=actor,
         )
-    if before is not None and _counted(before) and (after is None or not _counted(after)):
-        await promote_waiting(conn, org, actor=actor)
+    promoted: list[str] = []
+    if before is not None and counted(before) and (after is None or not counted(after)):
+        promoted = await occupancy.promote_waiting(conn, org.id, actor=actor)
+    if promoted or SeatStatus.OVER_LIMIT in (from_status, to_status):
+        await occupancy.sync_episode(conn, org.id)
 
 
-def _counted(member: Member) -> bool:
-    return member.seat_status is SeatStatus.ACTIVE and not member.exempt
+async def reclassify_exemptions(
+    conn: AsyncConnection, org_id: str, *, actor: str, now: datetime | None = None
+) -> None:
+    """Apply a changed exempt list to every member: those gaining exemption free their seat,
+    those losing it ask for one, oldest first."""
+    org = await lock_for_seats(conn, org_id, now=now)
+    now = now or utcnow()
+    rows = (
+        (
+            await conn.execute(
+                sa.select(members)
+                .where(members.c.org_id == org_id)
+                .order_by(members.c.seat_since, members.c.created_at, members.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    for row in rows:
+        exempt = is_exempt(org, row["user_type"])
+        if exempt == row["exempt"]:
+            continue
+        before = SeatStatus(row["seat_status"])
+        status = before
+        if before is not SeatStatus.DEACTIVATED:
+            if exempt:
+                status = SeatStatus.ACTIVE
+            else:
+                reason = Reason.EXEMPTION_LOST
+                status = (await _ask_for_seat(conn, org, reason=reason, actor=actor)).status
+        await conn.execute(
+            members.update()
+            .where(members.c.id == row["id"])
+            .values(
+                exempt=exempt,
+                seat_status=status.value,
+                over_limit_since=now if status is SeatStatus.OVER_LIMIT else None,
+                seat_since=now if not exempt else row["seat_since"],
+                version=members.c.version + 1,
+                updated_at=now,
+            )
+        )
+        await ledger.record(
+            conn,
+            org_id,
+            member_id=row["id"],
+            from_status=before,
+            to_status=status,
+            reason=Reason.EXEMPTION_GAINED if exempt else Reason.EXEMPTION_LOST,
+            actor=actor,
+        )
+    await occupancy.promote_waiting(conn, org_id, actor=actor)
+    await occupancy.sync_episode(conn, org_id)
+
+
+async def _ask_for_seat(
+    conn: AsyncConnection,
+    org: Org,
+    *,
+    reason: str,
+    actor: str,
+    counts: occupancy.Usage | None = None,
+) -> SeatDecision:
+    # The capacity is the stored one: an expansion earlier in this transaction is not in `org`.
+    counts = counts or await occupancy.usage(conn, org.id)
+    status, grow_to = decide(
+        used=counts.used, capacity=counts.capacity, policy=org.seat_policy, max_seats=org.max_seats
+    )
+    if grow_to is not None:
+        await capacity.expand(conn, org.id, grow_to, previous=counts.capacity, actor=actor)
+        reason = Reason.AUTO_EXPANDED
+    return SeatDecision(status, False, reason)
 
 
 def _reason(before: Member | None, after: Member | None) -> str:
     if before is None:
-        return "created"
+        return Reason.CREATED
     if after is None:
-        return "deleted"
+        return Reason.DELETED
     if not after.active:
-        return "deactivated"
+        return Reason.DEACTIVATED
     if not before.active:
-        return "reactivated"
-    return "changed"
+        return Reason.REACTIVATED
+    return Reason.CHANGED
 
 
-async def promote_waiting(conn: AsyncConnection, org: Org, *, actor: str) -> int:
-    """Promote over_limit members oldest-first into the seats that are free now."""
-    if org.seat_limit is None:
-        free = None
-    else:
-        free = org.seat_limit - await count_used(conn, org.id)
-        if free <= 0:
-            return 0
-    query = (
-        sa.select(members.c.id)
-        .where(members.c.org_id == org.id, members.c.seat_status == SeatStatus.OVER_LIMIT.value)
-        .order_by(members.c.seat_since, members.c.created_at, members.c.id)
-    )
-    if free is not None:
-        query = query.limit(free)
-    ids = list((await conn.execute(query)).scalars())
-    if not ids:
-        return 0
-    now = utcnow()
-    await conn.execute(
-        members.update()
-        .where(members.c.id.in_(ids))
-        .values(
-            seat_status=SeatStatus.ACTIVE.value,
-            over_limit_since=None,
-            version=members.c.version + 1,
-            updated_at=now,
-        )
-    )
-    for member_id in ids:
-        await record(
-            conn,
-            org.id,
-            member_id,
-            SeatStatus.OVER_LIMIT,
-            SeatStatus.ACTIVE,
-            reason="promoted",
-            actor=actor,
-        )
-    return len(ids)
-
-
-async def record(
-    conn: AsyncConnection,
-    org_id: str,
-    member_id: str,
-    from_status: SeatStatus | None,
-    to_status: SeatStatus | None,
-    *,
-    reason: str,
-    actor: str,
-) -> None:
-    """Append a status change to the seat ledger."""
-    await conn.execute(
-        seat_ledger.insert().values(
-            org_id=org_id,
-            member_id=member_id,
-            from_status=from_status.value if from_status else None,
-            to_status=to_status.value if to_status else None,
-            reason=reason,
-            actor=actor,
-            at=utcnow(),
-        )
-    )
-
-
-async def change_capacity(
-    conn: AsyncConnection, org_id: str, seat_limit: int | None, *, actor: str
-) -> Org:
-    """Set an org's capacity now: a raise promotes waiting members, a cut below usage is refused."""
-    org = await lock_for_seats(conn, org_id)
-    if seat_limit is not None:
-        used = await count_used(conn, org_id)
-        if seat_limit < used:
-            raise CannotReduceBelowUsage(
-                f"cannot set the seat limit to {seat_limit}: {used} seats are in use; "
-                "deactivate members or revoke invites first, or schedule the change",
-                requested=seat_limit,
-                used=used,
-            )
-    org = await update_org(conn, org_id, {"seat_limit": seat_limit})
-    await promote_waiting(conn, org, actor=actor)
-    return org
+def _fold(value: str) -> str:
+    # The same fold as members.fold (importing it from there would be a cycle).
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).lower())

@@ -5,7 +5,9 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from auth.admin_tokens import is_admin_token
-from gateway.admin import orgs
+from gateway.admin import billing, clients, orgs
+from gateway.admin import invites as invite_routes
+from gateway.admin import seats as seat_routes
 from gateway.errors import json_error
 from gateway.keys import DATABASE, SETTINGS
 
@@ -14,6 +16,10 @@ def create_admin_app() -> web.Application:
     """The admin routes; the database and settings are the parent application's."""
     app = web.Application(middlewares=[_require_admin_token])
     app.add_routes(orgs.routes)
+    app.add_routes(clients.routes)
+    app.add_routes(seat_routes.routes)
+    app.add_routes(invite_routes.routes)
+    app.add_routes(billing.routes)
     return app
 
 

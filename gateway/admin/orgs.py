@@ -6,10 +6,11 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_token
+from gateway.billing import org_hooks
 from gateway.errors import ApiError, read_json_object
 from gateway.keys import DATABASE
+from seats import capacity, seating
 from seats import orgs as org_service
-from seats import seating
 from seats.model import Org, SeatPolicy
 
 routes = web.RouteTableDef()
@@ -32,9 +33,12 @@ async def create_org(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     if "name" not in body:
         raise ApiError(422, "invalid_value", "name is required: the organization's display name")
+    owner_email = org_hooks.pop_owner_email(body)
     fields = validate_org_fields(body)
     async with request.config_dict[DATABASE].transaction() as conn:
         org = await org_service.create_org(conn, **fields)
+        held = await org_hooks.claim_for_new_org(conn, org.id, owner_email)
+    org = await org_hooks.attach_claimed(request, org, held)
     return web.json_response(org_json(org), status=201)
 
 
@@ -49,12 +53,18 @@ async def get_org(request: web.Request) -> web.Response:
 async def patch_org(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     fields = validate_org_fields(await read_json_object(request))
+    if "seat_limit" in fields:
+        await org_hooks.refuse_if_billing_managed(request, org_id)
     async with request.config_dict[DATABASE].transaction() as conn:
         capacity_changed = "seat_limit" in fields
         seat_limit = fields.pop("seat_limit", None)
         org = await org_service.update_org(conn, org_id, fields)
+        if "exempt_user_types" in fields:
+            await seating.reclassify_exemptions(conn, org_id, actor="admin")
         if capacity_changed:
-            org = await seating.change_capacity(conn, org_id, seat_limit, actor="admin")
+            org = await capacity.change_capacity(conn, org_id, seat_limit, actor="admin")
+        if fields.keys() & {"seat_policy", "max_seats"}:
+            org = await capacity.expand_for_waiting(conn, org_id, actor="admin")
     return web.json_response(org_json(org))
 
 

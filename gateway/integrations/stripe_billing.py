@@ -155,6 +155,19 @@ class StripeBilling:
                     options={"idempotency_key": idempotency_key + step.key_suffix},
                 )
 
+    async def find_price_ids(self, lookup_keys: Sequence[str]) -> dict[str, str]:
+        if not lookup_keys:
+            return {}
+        async with _translate_errors():
+            page = await self._client.v1.prices.list_async(
+                params={"lookup_keys": list(lookup_keys), "active": True, "limit": 100}
+            )
+        return {
+            price["lookup_key"]: price["id"]
+            for price in page.to_dict()["data"]
+            if price.get("lookup_key") in lookup_keys
+        }
+
     async def create_checkout_session(
         self,
         *,

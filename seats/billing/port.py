@@ -76,6 +76,10 @@ class BillingPort(Protocol):
         """Set an item's quantity. Repeating a call with the same key changes nothing twice."""
         ...
 
+    async def find_price_ids(self, lookup_keys: Sequence[str]) -> dict[str, str]:
+        """Active prices by lookup key, `{lookup_key: price_id}`; unknown keys are left out."""
+        ...
+
     async def create_checkout_session(
         self,
         *,

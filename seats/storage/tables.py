@@ -248,6 +248,9 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("delivered_at", UTCDateTime(), nullable=True),
     sa.Column("failed_at", UTCDateTime(), nullable=True),
+    # A worker's lease on a message while it sends it (SKIP LOCKED picks unclaimed rows only).
+    sa.Column("claimed_by", sa.String(36), nullable=True),
+    sa.Column("claimed_until", UTCDateTime(), nullable=True),
     _created(),
     sa.Index("ix_outbox_pending", "delivered_at", "available_at"),
 )
@@ -311,4 +314,22 @@ owner_subscriptions = sa.Table(
     sa.Column("customer_id", sa.String(255), nullable=False),
     sa.Column("attached_org_id", sa.String(36), nullable=True),
     _created(),
+)
+
+# What seatgate last applied from an org's subscription (seats/billing/state.py).
+billing_state = sa.Table(
+    "billing_state",
+    metadata,
+    sa.Column(
+        "org_id", sa.String(36), sa.ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("subscription_id", sa.String(255), nullable=True),
+    sa.Column("subscription_status", sa.String(30), nullable=True),
+    # The capacity Stripe granted at the last sync (null: unlimited).
+    sa.Column("stripe_capacity", sa.Integer, nullable=True),
+    # When the applied snapshot was fetched: an older fetch never overwrites a newer one.
+    sa.Column("fetched_at", UTCDateTime(), nullable=True),
+    sa.Column("synced_at", UTCDateTime(), nullable=True),
+    # Bumped by every seat push; part of the push's idempotency key.
+    sa.Column("capacity_version", sa.Integer, nullable=False, server_default="0"),
 )

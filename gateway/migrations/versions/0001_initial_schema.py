@@ -94,6 +94,8 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(length=36), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
@@ -135,6 +137,20 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=100), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stripe_events")),
+    )
+    op.create_table(
+        "billing_state",
+        sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("subscription_id", sa.String(length=255), nullable=True),
+        sa.Column("subscription_status", sa.String(length=30), nullable=True),
+        sa.Column("stripe_capacity", sa.Integer(), nullable=True),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("synced_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("capacity_version", sa.Integer(), server_default="0", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["orgs.id"], name=op.f("fk_billing_state_org_id_orgs"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("org_id", name=op.f("pk_billing_state")),
     )
     op.create_table(
         "alerts",
@@ -381,6 +397,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_alerts_org_kind_state")
 
     op.drop_table("alerts")
+    op.drop_table("billing_state")
     op.drop_table("stripe_events")
     op.drop_table("signing_keys")
     with op.batch_alter_table("owner_subscriptions", schema=None) as batch_op:

@@ -1,0 +1,231 @@
+"""Signing keys for product tokens: created on first need, rotated, published as a JWKS.
+
+Keys live in the `signing_keys` table (private half as PEM: anyone who can read the database can
+read them; see docs/tokens.md). A rotation never breaks a token already issued:
+
+* the new key is published in the JWKS at once but only signs `publish_delay` later, so products
+  that cached the JWKS just before the rotation have time to see it (and the gateway processes
+  that cached their key list have time to re-read it);
+* the old key stops signing at that moment (`retired_at`) and stays in the JWKS until the last
+  token it could have signed has expired (`expires_at` = retired_at + token lifetime + skew).
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from auth import jws
+from seats.clock import utcnow
+from seats.storage.database import Database
+from seats.storage.tables import signing_keys
+
+# Clock skew allowed between the gateway and products when a retired key leaves the JWKS.
+CLOCK_SKEW = timedelta(seconds=60)
+DEFAULT_PUBLISH_DELAY_SECONDS = 60.0
+# Any number: it only has to be the same in every process that creates or rotates keys.
+_KEYS_ADVISORY_LOCK = 0x5EA76A7E
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: ec.EllipticCurvePrivateKey
+    public_jwk: dict[str, Any]
+    created_at: datetime
+    retired_at: datetime | None
+    expires_at: datetime | None
+
+    @cached_property
+    def verification_key(self) -> jws.VerificationKey:
+        return jws.VerificationKey(self.public_jwk)
+
+    def signs_at(self, now: datetime) -> bool:
+        return self.retired_at is None or self.retired_at > now
+
+    def published_at(self, now: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > now
+
+
+@dataclass(frozen=True)
+class Rotation:
+    new_kid: str
+    signs_from: datetime
+    retired: list[SigningKey]
+
+
+async def load_keys(conn: AsyncConnection, *, now: datetime | None = None) -> list[SigningKey]:
+    """Every key still published (not past `expires_at`), oldest first."""
+    now = now or utcnow()
+    rows = (
+        await conn.execute(
+            sa.select(signing_keys)
+            .where(sa.or_(signing_keys.c.expires_at.is_(None), signing_keys.c.expires_at > now))
+            .order_by(signing_keys.c.created_at, signing_keys.c.kid)
+        )
+    ).mappings()
+    return [_to_key(row) for row in rows]
+
+
+def choose_signing_key(
+    keys: list[SigningKey], now: datetime, publish_delay: timedelta
+) -> SigningKey | None:
+    """The newest live key published for at least `publish_delay`, else the oldest live one.
+
+    The fallback covers young keys: the very first one (nothing else can sign), and a young key
+    rotated away before its successor was published long enough (it has been published longest).
+    """
+    live = [key for key in keys if key.signs_at(now)]
+    published = [key for key in live if key.created_at <= now - publish_delay]
+    if published:
+        return max(published, key=lambda key: key.created_at)
+    return min(live, key=lambda key: key.created_at) if live else None
+
+
+async def ensure_signing_key(conn: AsyncConnection) -> SigningKey:
+    """The key that signs now, creating the first one if there is none."""
+    await _lock_keys(conn)
+    now = utcnow()
+    current = choose_signing_key(await load_keys(conn, now=now), now, timedelta(0))
+    return current or await _insert_key(conn, now)
+
+
+async def rotate(
+    conn: AsyncConnection,
+    *,
+    token_lifetime_seconds: int,
+    publish_delay_seconds: float = DEFAULT_PUBLISH_DELAY_SECONDS,
+    now: datetime | None = None,
+) -> Rotation:
+    """Add a new signing key; retire the others once it starts signing, keep them published."""
+    await _lock_keys(conn)
+    now = now or utcnow()
+    # Keys past their publication end are dead weight (and private material): drop them.
+    await conn.execute(signing_keys.delete().where(signing_keys.c.expires_at <= now))
+    signing_now = [key for key in await load_keys(conn, now=now) if key.signs_at(now)]
+    # With no key signing yet, the new key has nothing to wait for.
+    signs_from = now + timedelta(seconds=publish_delay_seconds) if signing_now else now
+    retiring = [key for key in signing_now if key.signs_at(signs_from)]
+    new_key = await _insert_key(conn, now)
+    expires_at = signs_from + timedelta(seconds=token_lifetime_seconds) + CLOCK_SKEW
+    if retiring:
+        await conn.execute(
+            signing_keys.update()
+            .where(signing_keys.c.kid.in_([key.kid for key in retiring]))
+            .values(retired_at=signs_from, expires_at=expires_at)
+        )
+    retired = [
+        SigningKey(k.kid, k.private_key, k.public_jwk, k.created_at, signs_from, expires_at)
+        for k in retiring
+    ]
+    return Rotation(new_kid=new_key.kid, signs_from=signs_from, retired=retired)
+
+
+async def _insert_key(conn: AsyncConnection, now: datetime) -> SigningKey:
+    private_key = jws.generate_private_key()
+    jwk = jws.public_jwk(private_key)
+    await conn.execute(
+        signing_keys.insert().values(
+            kid=jwk["kid"],
+            algorithm=jws.ALGORITHM,
+            private_pem=jws.private_key_to_pem(private_key),
+            public_jwk=jwk,
+            created_at=now,
+        )
+    )
+    return SigningKey(jwk["kid"], private_key, jwk, now, None, None)
+
+
+async def _lock_keys(conn: AsyncConnection) -> None:
+    # Two gateway processes meeting an empty table at once would each create a "first" key;
+    # harmless, but the advisory lock keeps the table tidy. SQLite's writer lock does the same.
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_KEYS_ADVISORY_LOCK)))
+
+
+def _to_key(row: Any) -> SigningKey:
+    return SigningKey(
+        kid=row["kid"],
+        private_key=jws.private_key_from_pem(row["private_pem"]),
+        public_jwk=dict(row["public_jwk"]),
+        created_at=row["created_at"],
+        retired_at=row["retired_at"],
+        expires_at=row["expires_at"],
+    )
+
+
+class KeyRing:
+    """One process's cached view of the signing keys.
+
+    Re-read every `refresh_seconds` so a rotation made by another process (`seatgate keys
+    rotate`) is seen well before the new key starts signing: keep `refresh_seconds` below the
+    publish delay. A lookup for an unknown kid re-reads at most once per `refresh_floor_seconds`,
+    so a flood of forged kids cannot turn into a flood of queries.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        publish_delay_seconds: float = DEFAULT_PUBLISH_DELAY_SECONDS,
+        refresh_seconds: float = 30.0,
+        refresh_floor_seconds: float = 5.0,
+    ) -> None:
+        self._database = database
+        self._publish_delay = timedelta(seconds=publish_delay_seconds)
+        self._refresh_seconds = refresh_seconds
+        self._refresh_floor = refresh_floor_seconds
+        self._keys: list[SigningKey] = []
+        self._loaded_at: float | None = None
+
+    def invalidate(self) -> None:
+        """Forget the cached keys; the next use re-reads the table."""
+        self._loaded_at = None
+
+    async def signing_key(self) -> SigningKey:
+        await self._refresh_if_stale()
+        now = utcnow()
+        key = choose_signing_key(self._keys, now, self._publish_delay)
+        if key is None:
+            async with self._database.transaction() as conn:
+                await ensure_signing_key(conn)
+            await self._reload()
+            key = choose_signing_key(self._keys, utcnow(), self._publish_delay)
+            assert key is not None
+        return key
+
+    async def public_key(self, kid: str) -> jws.VerificationKey | None:
+        """The published key named `kid`, or None when no live key has that id."""
+        await self._refresh_if_stale()
+        key = self._find(kid)
+        if key is None and self._age() >= self._refresh_floor:
+            await self._reload()
+            key = self._find(kid)
+        return key.verification_key if key else None
+
+    async def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        """RFC 7517 §5 key set: every published public key, never a private member."""
+        await self.signing_key()
+        now = utcnow()
+        return {"keys": [dict(key.public_jwk) for key in self._keys if key.published_at(now)]}
+
+    def _find(self, kid: str) -> SigningKey | None:
+        now = utcnow()
+        return next((k for k in self._keys if k.kid == kid and k.published_at(now)), None)
+
+    def _age(self) -> float:
+        return float("inf") if self._loaded_at is None else time.monotonic() - self._loaded_at
+
+    async def _refresh_if_stale(self) -> None:
+        if self._age() >= self._refresh_seconds:
+            await self._reload()
+
+    async def _reload(self) -> None:
+        async with self._database.read() as conn:
+            self._keys = await load_keys(conn)
+        self._loaded_at = time.monotonic()

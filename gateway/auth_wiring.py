@@ -1,0 +1,23 @@
+"""Mounts the product-token endpoints (/auth/v1, /.well-known) with the gateway's settings."""
+
+from aiohttp import web
+
+from auth.routes import PRODUCT_TOKENS, ProductTokens, create_auth_app, create_well_known_app
+from auth.tokens import TokenSettings
+from gateway.keys import DATABASE, SETTINGS
+
+
+def add_product_token_routes(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    tokens = ProductTokens(
+        app[DATABASE],
+        TokenSettings(
+            issuer=settings.base_url,
+            audience=settings.token_audience,
+            lifetime_seconds=settings.token_lifetime_seconds,
+        ),
+    )
+    # Kept on the root app too, so that operators' tooling and tests can reach the key cache.
+    app[PRODUCT_TOKENS] = tokens
+    app.add_subapp("/auth/v1", create_auth_app(tokens))
+    app.add_subapp("/.well-known", create_well_known_app(tokens))

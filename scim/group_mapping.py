@@ -1,0 +1,185 @@
+"""SCIM Group <-> domain group: bodies in (POST/PUT), resources out (RFC 7643 §4.2).
+
+Everything but `members` goes through the scim2-models `Group`: validation, meta, and the
+`attributes`/`excludedAttributes` selection of RFC 7644 §3.9. The `members` entries of a
+response are built as plain dicts, because a group may hold 100,000 of them and one pydantic
+model per entry costs seconds; which sub-attributes they carry is still decided by
+scim2-models, by dumping a one-member sample group with the same selection (`member_keys`).
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from scim2_models import (
+    Context,
+    GroupMember,
+    InvalidSyntaxException,
+    InvalidValueException,
+    Meta,
+    ResponseParameters,
+)
+
+from scim.responses import etag
+from scim.schemas import GROUP_SCHEMA, POLICY, GroupResource
+from scim.user_mapping import unstorable
+from seats.group_members import MemberRef
+from seats.groups import GroupDraft
+from seats.model import Group
+
+# Attributes that live in their own columns (or are the server's); the rest of a Group
+# resource, extensions included, is kept opaque in `resource`.
+_COLUMNS = {"schemas", "id", "meta", "displayName", "externalId", "members"}
+
+Selection = ResponseParameters[Any]
+# Microsoft Entra creates groups with its own schema URN next to the core one ("Tutorial:
+# Develop and plan provisioning for a SCIM endpoint", Create Group); it carries no attribute.
+ENTRA_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+_ACCEPTED_SCHEMAS = frozenset({GROUP_SCHEMA.lower(), ENTRA_GROUP_SCHEMA.lower()})
+# The width of groups.display_name and groups.external_id: longer values are refused.
+_MAX_LENGTH = 512
+
+
+def response_parameters(query: Mapping[str, str]) -> Selection:
+    """RFC 7644 §3.9 `attributes` / `excludedAttributes`, resolved against the Group schema."""
+    return ResponseParameters[GroupResource].model_validate(
+        {
+            "attributes": query.get("attributes") or None,
+            "excluded_attributes": query.get("excludedAttributes") or None,
+        }
+    )
+
+
+def parse_group(body: Any, context: Context) -> tuple[GroupDraft, list[str]]:
+    """A POST (RFC 7644 §3.3) or PUT (§3.5.1) body: the group's attributes and member ids."""
+    _check_schemas(body)
+    resource = GroupResource.model_validate(body, scim_ctx=context, scim_policy=POLICY)
+    return draft_from_resource(resource), member_ids(resource.members or [])
+
+
+def draft_from_resource(resource: Any) -> GroupDraft:
+    """The domain draft for a validated Group (its members aside)."""
+    display_name = (resource.display_name or "").strip()
+    if not display_name:
+        raise InvalidValueException(detail="displayName is required and cannot be blank")
+    for attribute, value in (("displayName", display_name), ("externalId", resource.external_id)):
+        if value is not None and len(value) > _MAX_LENGTH:
+            raise InvalidValueException(
+                detail=f"{attribute} is longer than {_MAX_LENGTH} characters"
+            )
+    dumped = resource.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY)
+    extra = {key: value for key, value in dumped.items() if key not in _COLUMNS}
+    if unstorable(extra) or unstorable(display_name) or unstorable(resource.external_id):
+        raise InvalidValueException(detail="strings cannot hold NUL or unpaired surrogates")
+    return GroupDraft(display_name, resource.external_id, extra)
+
+
+def _check_schemas(body: Any) -> None:
+    """RFC 7643 §3: `schemas` names the Group schema, and nothing this server does not serve."""
+    if not isinstance(body, dict):
+        raise InvalidSyntaxException(detail="the body must be a JSON object")
+    schemas = body.get("schemas")
+    if schemas is None:
+        return
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+        raise InvalidSyntaxException(detail="schemas must be a list of schema URIs")
+    unknown = [s for s in schemas if s.lower() not in _ACCEPTED_SCHEMAS]
+    if unknown or GROUP_SCHEMA.lower() not in (s.lower() for s in schemas):
+        raise InvalidValueException(detail=f"schemas must be [{GROUP_SCHEMA!r}] for a Group")
+
+
+def member_ids(entries: Iterable[GroupMember]) -> list[str]:
+    ids = []
+    for entry in entries:
+        if not entry.value:
+            raise InvalidValueException(detail="each entry of members needs a value (an id)")
+        ids.append(entry.value)
+    return ids
+
+
+def parse_member_entries(value: Any) -> list[str]:
+    """The ids of a PATCH value for `members`: a list of entries (or one entry)."""
+    entries = value if isinstance(value, list) else [value]
+    try:
+        return member_ids(
+            GroupMember.model_validate(
+                entry, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+            )
+            for entry in entries
+        )
+    except ValidationError as exc:
+        raise InvalidValueException(
+            detail=f"members entries are objects with a string value: {exc.errors()[0]['msg']}"
+        ) from None
+
+
+def to_resource(group: Group, base_url: str) -> Any:
+    """The scim2-models Group for a stored group, without its members (DEFAULT context: the
+    stored attributes were validated when written)."""
+    return GroupResource.model_validate(
+        {
+            **group.resource,
+            "schemas": [GROUP_SCHEMA],
+            "id": group.id,
+            "displayName": group.display_name,
+            "externalId": group.external_id,
+            "meta": Meta(
+                resource_type="Group",
+                created=group.created_at,
+                last_modified=group.updated_at,
+                location=location(group.id, base_url),
+                version=etag(group.version),
+            ),
+        },
+        scim_policy=POLICY,
+    )
+
+
+def location(group_id: str, base_url: str) -> str:
+    return f"{base_url}/Groups/{group_id}"
+
+
+def member_keys(selection: Selection | None) -> tuple[str, ...]:
+    """The sub-attributes of `members` entries a response carries (empty: no members at all).
+
+    Callers skip reading the membership when this is empty, so `excludedAttributes=members`
+    (how Entra and Okta read groups) costs nothing however big the group is.
+    """
+    sample = GroupResource(
+        display_name="sample",
+        members=[GroupMember(value="id", display="name", type="User", ref="https://x/Users/id")],
+    )
+    dumped = sample.model_dump(
+        scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=selection
+    )
+    entries = dumped.get("members") or [{}]
+    return tuple(entries[0])
+
+
+def group_body(
+    group: Group,
+    base_url: str,
+    *,
+    members: Sequence[MemberRef] | None,
+    selection: Selection | None,
+    keys: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """The response body for a group; `members` None means not read (not requested)."""
+    body: dict[str, Any] = to_resource(group, base_url).model_dump(
+        scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=selection
+    )
+    keys = member_keys(selection) if keys is None else keys
+    if members and keys:
+        body["members"] = [_entry(ref, base_url, keys) for ref in members]
+    return body
+
+
+def _entry(ref: MemberRef, base_url: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    # The same keys, in the same order, as scim2-models dumps a GroupMember.
+    full = {
+        "value": ref.value,
+        "$ref": f"{base_url}/{'Groups' if ref.type == 'Group' else 'Users'}/{ref.value}",
+        "type": ref.type,
+        "display": ref.display,
+    }
+    return {key: full[key] for key in keys if full[key] is not None}

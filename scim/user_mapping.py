@@ -1,0 +1,198 @@
+"""SCIM User <-> domain member: where SCIM types stop (STYLE, "One request, end to end").
+
+In: a payload is validated by scim2-models in its RFC 7644 §3.2 context with the IdP
+tolerances of `scim.schemas.POLICY`, then mapped to a `MemberDraft`: promoted columns (userName,
+active, externalId, displayName, name, primary-or-first email, userType) plus `resource`, the
+canonical SCIM JSON without what the server owns (id, meta, groups, the seat extension) and
+without `password` (seatgate authenticates nobody; RFC 7643 §4.1.1 writeOnly, never returned).
+
+Out: the stored resource plus id, meta (RFC 7643 §3.1), the read-only seat extension from the
+member's seat status, and `groups` when the caller looked them up (RFC 7643 §4.1.2).
+"""
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from scim2_models import (
+    Context,
+    GroupMembership,
+    InvalidSyntaxException,
+    InvalidValueException,
+    Meta,
+    ResponseParameters,
+    User,
+)
+
+from scim.protocol import ScimSettings
+from scim.responses import etag
+from scim.schemas import (
+    ENTERPRISE_SCHEMA,
+    POLICY,
+    SEAT_SCHEMA,
+    USER_SCHEMA,
+    SeatUser,
+    UserResource,
+)
+from seats.model import Member, MemberDraft
+
+KNOWN_SCHEMAS = frozenset(s.lower() for s in (USER_SCHEMA, ENTERPRISE_SCHEMA, SEAT_SCHEMA))
+# Column widths of seats.storage.tables.members: longer values are refused, not truncated.
+_LIMITS = {
+    "userName": 512,
+    "externalId": 512,
+    "displayName": 512,
+    "name.givenName": 512,
+    "name.familyName": 512,
+    "emails.value": 512,
+    "userType": 200,
+}
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: Any) -> bool:
+    """Whether a JSON value holds a string no database stores (NUL, lone surrogates).
+
+    Iterative, so a deeply nested body cannot exhaust the stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def check_schemas(payload: Any, core: str = USER_SCHEMA) -> None:
+    """Refuse a `schemas` list naming a schema this endpoint does not serve (RFC 7643 §3).
+
+    scim2-models' tolerant policy would drop unknown extension URNs with their attributes;
+    an unknown *schema* means a wrong resource or endpoint, so it is refused here.
+    """
+    if not isinstance(payload, dict):
+        raise InvalidSyntaxException(detail="the body must be a JSON object")
+    schemas = payload.get("schemas")
+    if schemas is None:
+        return
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+        raise InvalidSyntaxException(detail="schemas must be a list of schema URIs")
+    unknown = [s for s in schemas if s.lower() not in KNOWN_SCHEMAS]
+    if unknown:
+        raise InvalidValueException(detail=f"unknown schema(s) for a User: {', '.join(unknown)}")
+    if core.lower() not in (s.lower() for s in schemas):
+        raise InvalidValueException(detail=f"schemas must contain {core}")
+
+
+def user_from_payload(payload: Any, scim_ctx: Context) -> User[Any]:
+    """Validate a POST or PUT body (RFC 7644 §3.3, §3.5.1); read-only values are ignored."""
+    check_schemas(payload)
+    return UserResource.model_validate(payload, scim_ctx=scim_ctx, scim_policy=POLICY)
+
+
+def user_from_member(member: Member) -> User[Any]:
+    """The stored resource as a model (DEFAULT context: it was validated when written)."""
+    return UserResource.model_validate(member.resource, scim_policy=POLICY)
+
+
+def _primary_email(user: User[Any]) -> str | None:
+    emails = [e for e in user.emails or [] if e.value]
+    chosen = next((e for e in emails if e.primary), emails[0] if emails else None)
+    return str(chosen.value) if chosen else None
+
+
+def draft_from_user(user: User[Any]) -> MemberDraft:
+    """The domain draft for a validated User; SCIM `active` is passed on as the IdP said it."""
+    user_name = (user.user_name or "").strip()
+    if not user_name:
+        raise InvalidValueException(detail="userName is required and cannot be blank")
+    email = _primary_email(user)
+    columns = {
+        "userName": user.user_name,
+        "externalId": user.external_id,
+        "displayName": user.display_name,
+        "name.givenName": user.name.given_name if user.name else None,
+        "name.familyName": user.name.family_name if user.name else None,
+        "emails.value": email,
+        "userType": user.user_type,
+    }
+    for attribute, value in columns.items():
+        if value is not None and len(value) > _LIMITS[attribute]:
+            raise InvalidValueException(
+                detail=f"{attribute} is longer than {_LIMITS[attribute]} characters"
+            )
+    resource = canonical_resource(user)
+    if unstorable(resource):
+        raise InvalidValueException(detail="strings cannot hold NUL or unpaired surrogates")
+    return MemberDraft(
+        user_name=user.user_name or "",
+        active=True if user.active is None else user.active,
+        external_id=user.external_id,
+        display_name=user.display_name,
+        given_name=columns["name.givenName"],
+        family_name=columns["name.familyName"],
+        email=email,
+        user_type=user.user_type,
+        resource=resource,
+    )
+
+
+def canonical_resource(user: User[Any]) -> dict[str, Any]:
+    """What the IdP owns, as JSON: a replacement-request dump drops every readOnly attribute
+    (id, meta, groups, the seat extension); `password` is dropped explicitly."""
+    resource = user.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY)
+    resource.pop("password", None)
+    schemas = resource.get("schemas")
+    if isinstance(schemas, list) and SEAT_SCHEMA in schemas:
+        schemas.remove(SEAT_SCHEMA)
+    return resource
+
+
+def location(settings: ScimSettings, member_id: str) -> str:
+    return f"{settings.base_url}/Users/{member_id}"
+
+
+def user_body(
+    member: Member,
+    settings: ScimSettings,
+    scim_ctx: Context,
+    *,
+    params: ResponseParameters[Any] | None = None,
+    groups: Sequence[tuple[str, str]] | None = None,
+    user: User[Any] | None = None,
+) -> dict[str, Any]:
+    """The SCIM User for `member`, dumped in the response context `scim_ctx` (RFC 7644 §3.9
+    attributes/excludedAttributes applied). `user` saves a re-validation when the caller holds
+    the model the member was written from."""
+    user = user_from_member(member) if user is None else user
+    user.id = member.id
+    user.meta = Meta(
+        resource_type="User",
+        created=member.created_at,
+        last_modified=member.updated_at,
+        location=location(settings, member.id),
+        version=etag(member.version),
+    )
+    user[SeatUser] = SeatUser(
+        seat_status=member.seat_status.value, over_limit_since=member.over_limit_since
+    )
+    user.groups = (
+        [
+            GroupMembership(
+                value=group_id,
+                display=display,
+                ref=f"{settings.base_url}/Groups/{group_id}",
+                type="direct",
+            )
+            for group_id, display in groups
+        ]
+        if groups
+        else None
+    )
+    if SEAT_SCHEMA not in user.schemas:
+        user.schemas = [*user.schemas, SEAT_SCHEMA]
+    return user.model_dump(scim_ctx=scim_ctx, response_parameters=params, scim_policy=POLICY)

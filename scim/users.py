@@ -1,0 +1,244 @@
+"""SCIM /Users operations (RFC 7644 §3.3-§3.6), each `(ScimRequest, ScimContext) -> ScimResponse`.
+
+Every write goes through seats.members, which decides the seat (over-limit members are still
+created: 201). Single-resource responses carry `ETag` = meta.version (RFC 7644 §3.14);
+`If-Match` is passed to the service as `if_version`, `If-None-Match` makes GET answer 304.
+`groups` (read-only, derived from group membership) is returned on a single GET, and in lists
+only when `attributes` asks for it, to keep list queries at one round trip.
+"""
+
+from typing import Any
+
+from scim2_models import Context, PatchOp, ResponseParameters
+
+from scim import paging, user_mapping
+from scim.filtering import user_filter, user_sort
+from scim.protocol import ScimContext, ScimRequest, ScimResponse
+from scim.responses import (
+    if_match_version,
+    list_body,
+    list_response,
+    no_content,
+    not_modified,
+    not_modified_response,
+    resource_response,
+)
+from scim.schemas import POLICY, UserResource
+from seats import members
+from seats.errors import VersionMismatch
+from seats.model import Member
+from seats.storage.tables import members as members_table
+
+USER_PATCH: Any = PatchOp[UserResource]
+USER_PARAMS: Any = ResponseParameters[UserResource]
+# A PATCH reads, applies and writes; a concurrent write in between is retried this often
+# when the client sent no If-Match (with If-Match, the client asked for exactly that check).
+PATCH_ATTEMPTS = 3
+
+
+def response_params(request: ScimRequest) -> ResponseParameters[Any] | None:
+    """RFC 7644 §3.9 `attributes` / `excludedAttributes` of a single-resource request."""
+    found = {
+        name: value
+        for key, value in request.query.items()
+        if (
+            name := {"attributes": "attributes", "excludedattributes": "excludedAttributes"}.get(
+                key.lower()
+            )
+        )
+    }
+    if not found:
+        return None
+    return USER_PARAMS.model_validate(found, scim_policy=POLICY)
+
+
+def _wants_groups(params: ResponseParameters[Any] | None, *, by_default: bool) -> bool:
+    if params is None:
+        return by_default
+    if params.attributes:
+        return any(str(a).lower().endswith("groups") for a in params.attributes)
+    excluded = params.excluded_attributes or []
+    return by_default and not any(str(a).lower().endswith("groups") for a in excluded)
+
+
+def _single(
+    status: int,
+    member: Member,
+    context: ScimContext,
+    scim_ctx: Context,
+    params: ResponseParameters[Any] | None,
+    **extra: Any,
+) -> ScimResponse:
+    body = user_mapping.user_body(member, context.settings, scim_ctx, params=params, **extra)
+    # RFC 7644 §3.3: Location on a creation; other answers carry the URI in meta.location.
+    location = user_mapping.location(context.settings, member.id) if status == 201 else None
+    return resource_response(status, body, version=member.version, location=location)
+
+
+async def create_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
+    """POST /Users (RFC 7644 §3.3): 201 with Location, whatever seat the member got."""
+    params = response_params(request)
+    user = user_mapping.user_from_payload(request.body, Context.RESOURCE_CREATION_REQUEST)
+    draft = user_mapping.draft_from_user(user)
+    async with context.database.transaction() as conn:
+        member = await members.create_member(conn, context.org_id, draft, actor=context.actor)
+    return _single(201, member, context, Context.RESOURCE_CREATION_RESPONSE, params, user=user)
+
+
+async def get_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
+    """GET /Users/{id} (RFC 7644 §3.4.1); another org's id is as unknown as a random one."""
+    params = response_params(request)
+    async with context.database.read() as conn:
+        member = await members.get_member(conn, context.org_id, request.params["id"])
+        if not_modified(request, member.version):
+            return not_modified_response(member.version)
+        groups = None
+        if _wants_groups(params, by_default=True):
+            groups = (await members.groups_of_members(conn, context.org_id, [member.id]))[member.id]
+    return _single(200, member, context, Context.RESOURCE_QUERY_RESPONSE, params, groups=groups)
+
+
+async def replace_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
+    """PUT /Users/{id} (RFC 7644 §3.5.1): read-only values sent back (id, meta, groups, the
+    seat extension; Okta sends the whole resource it read) are ignored."""
+    params = response_params(request)
+    user = user_mapping.user_from_payload(request.body, Context.RESOURCE_REPLACEMENT_REQUEST)
+    draft = user_mapping.draft_from_user(user)
+    async with context.database.transaction() as conn:
+        member = await members.replace_member(
+            conn,
+            context.org_id,
+            request.params["id"],
+            draft,
+            actor=context.actor,
+            if_version=if_match_version(request),
+        )
+    return _single(200, member, context, Context.RESOURCE_REPLACEMENT_RESPONSE, params, user=user)
+
+
+async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
+    """PATCH /Users/{id} (RFC 7644 §3.5.2): scim2-models applies the operations to the stored
+    resource, then the result is written like a PUT. A patch that changes nothing writes
+    nothing. Answers 200 with the resource."""
+    params = response_params(request)
+    patch = USER_PATCH.model_validate(
+        request.body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+    )
+    expected = if_match_version(request)
+    for attempt in range(PATCH_ATTEMPTS):
+        try:
+            async with context.database.transaction() as conn:
+                member = await members.get_member(conn, context.org_id, request.params["id"])
+                if expected is not None and expected != member.version:
+                    raise VersionMismatch(
+                        f"user {member.id} is at version {member.version}, not {expected}",
+                        current=member.version,
+                    )
+                user = user_mapping.user_from_member(member)
+                if patch.patch(user, scim_policy=POLICY):
+                    draft = user_mapping.draft_from_user(user)
+                    member = await members.replace_member(
+                        conn,
+                        context.org_id,
+                        member.id,
+                        draft,
+                        actor=context.actor,
+                        if_version=member.version,
+                    )
+            return _single(200, member, context, Context.RESOURCE_PATCH_RESPONSE, params)
+        except VersionMismatch:
+            if expected is not None or attempt == PATCH_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def delete_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
+    """DELETE /Users/{id} (RFC 7644 §3.6): 204; the member's seat is freed by seats."""
+    async with context.database.transaction() as conn:
+        await members.delete_member(
+            conn,
+            context.org_id,
+            request.params["id"],
+            actor=context.actor,
+            if_version=if_match_version(request),
+        )
+    return no_content()
+
+
+async def list_users(request: ScimRequest, context: ScimContext) -> ScimResponse:
+    """GET /Users (RFC 7644 §3.4.2): filter, sort and page in the database."""
+    search = paging.search_from_query(request.query, UserResource)
+    return await _query(search, context, Context.RESOURCE_QUERY_RESPONSE)
+
+
+async def search_users(request: ScimRequest, context: ScimContext) -> ScimResponse:
+    """POST /Users/.search (RFC 7644 §3.4.3): the same query, as a SearchRequest body."""
+    search = paging.search_from_body(request.body, UserResource)
+    return await _query(search, context, Context.SEARCH_RESPONSE)
+
+
+async def _query(search: Any, context: ScimContext, scim_ctx: Context) -> ScimResponse:
+    page = paging.page_for(search, context.settings.max_filter_results, user_sort)
+    where = user_filter(str(search.filter)) if search.filter is not None else None
+    org_id = context.org_id
+    async with context.database.read() as conn:
+        if page.cursor_mode:
+            keyset = paging.after_cursor(page, members_table.c.created_at, members_table.c.id)
+            condition = where if keyset is None else keyset if where is None else where & keyset
+            _, rows = await members.list_members(
+                conn,
+                org_id,
+                where=condition,
+                order_by=paging.order_by(page),
+                limit=page.limit + 1,
+                with_total=False,
+            )
+            more, rows = len(rows) > page.limit, rows[: page.limit]
+            total = None
+            next_cursor = await _next_cursor(conn, page, rows[-1], org_id) if more else None
+        else:
+            total, rows = await members.list_members(
+                conn,
+                org_id,
+                where=where,
+                order_by=paging.order_by(page),
+                offset=page.offset,
+                limit=page.limit,
+                with_total=False,
+            )
+            if (page.offset == 0 or rows) and len(rows) < page.limit:
+                total = page.offset + len(rows)
+            else:
+                total, _ = await members.list_members(conn, org_id, where=where, limit=0)
+            next_cursor = None
+        groups: dict[str, list[tuple[str, str]]] = {}
+        if rows and _wants_groups(search, by_default=False):
+            groups = await members.groups_of_members(conn, org_id, [m.id for m in rows])
+    resources = [
+        user_mapping.user_body(
+            member, context.settings, scim_ctx, params=search, groups=groups.get(member.id)
+        )
+        for member in rows
+    ]
+    body = list_body(
+        resources, total_results=total, start_index=page.start_index, next_cursor=next_cursor
+    )
+    return list_response(body)
+
+
+async def _next_cursor(conn: Any, page: paging.Page, last: Member, org_id: str) -> str:
+    value = None
+    if page.sort_expr is not None:
+        value = await members.member_value(conn, org_id, last.id, page.sort_expr)
+    return paging.Cursor(page.sort, value, last.created_at, last.id).encode()
+
+
+OPERATIONS = [
+    ("POST", "/Users", create_user),
+    ("GET", "/Users", list_users),
+    ("POST", "/Users/.search", search_users),
+    ("GET", "/Users/{id}", get_user),
+    ("PUT", "/Users/{id}", replace_user),
+    ("PATCH", "/Users/{id}", patch_user),
+    ("DELETE", "/Users/{id}", delete_user),
+]

@@ -1,0 +1,306 @@
+"""Admin alerts: rows written in the transaction of the change that caused them, each with its
+deliveries queued in the outbox (one message per org and channel absorbs every alert raised
+until the worker sends it: the digest).
+
+Kinds and their life:
+- `seat_limit_reached`: open while an over-limit episode lasts (one per episode), its details
+  carry the running count of members over the limit; closed when the episode ends, which raises
+- `seats_available` (closed at once: a notice).
+- `downgrade_pending`: open from the moment a capacity cut is scheduled until it is applied or
+  canceled; `downgrade_enforced` (a notice) when a cut demoted members.
+- `billing_sync_failed`: open while pushing seats to billing keeps failing (one per org).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seats import outbox
+from seats.clock import new_id, utcnow
+from seats.orgs import get_org, lock_org
+from seats.storage.tables import alerts, orgs
+
+EMAIL = "email"
+WEBHOOK = "webhook"
+ALERT_CHANNELS = (EMAIL, WEBHOOK)
+
+
+class AlertKind(StrEnum):
+    SEAT_LIMIT_REACHED = "seat_limit_reached"
+    SEATS_AVAILABLE = "seats_available"
+    DOWNGRADE_PENDING = "downgrade_pending"
+    DOWNGRADE_ENFORCED = "downgrade_enforced"
+    BILLING_SYNC_FAILED = "billing_sync_failed"
+
+
+OPEN = "open"
+CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: str
+    org_id: str
+    kind: AlertKind
+    state: str
+    details: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AlertBundle:
+    """What a delivery needs: the org's addresses (read at send time) and the alerts' state."""
+
+    org_id: str
+    org_name: str
+    admin_emails: tuple[str, ...]
+    webhook_url: str | None
+    webhook_secret: str | None
+    alerts: list[Alert]
+
+
+async def raise_alert(
+    conn: AsyncConnection,
+    org_id: str,
+    kind: AlertKind,
+    details: Mapping[str, Any],
+    *,
+    open_: bool = False,
+    now: datetime | None = None,
+) -> Alert:
+    """Write an alert (open, or a closed notice) and queue its email and webhook deliveries."""
+    now = now or utcnow()
+    values = {
+        "id": new_id(),
+        "org_id": org_id,
+        "kind": kind.value,
+        "state": OPEN if open_ else CLOSED,
+        "details": dict(details),
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None if open_ else now,
+    }
+    await conn.execute(alerts.insert().values(values))
+    alert = _to_alert(values)
+    await _notify(conn, alert)
+    return alert
+
+
+async def find_open(conn: AsyncConnection, org_id: str, kind: AlertKind) -> Alert | None:
+    row = (
+        (
+            await conn.execute(
+                sa.select(alerts)
+                .where(alerts.c.org_id == org_id, alerts.c.kind == kind.value)
+                .where(alerts.c.state == OPEN)
+                .order_by(alerts.c.created_at.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return _to_alert(row) if row else None
+
+
+async def update_details(
+    conn: AsyncConnection, alert: Alert, details: Mapping[str, Any], *, notify: bool
+) -> Alert:
+    """Refresh an open alert's details; with `notify`, make sure a message about it is queued."""
+    now = utcnow()
+    await conn.execute(
+        alerts.update().where(alerts.c.id == alert.id).values(details=dict(details), updated_at=now)
+    )
+    updated = Alert(**{**alert.__dict__, "details": dict(details), "updated_at": now})
+    if notify:
+        await _notify(conn, updated)
+    return updated
+
+
+async def close(conn: AsyncConnection, alert: Alert, **extra_details: Any) -> None:
+    now = utcnow()
+    await conn.execute(
+        alerts.update()
+        .where(alerts.c.id == alert.id)
+        .values(
+            state=CLOSED,
+            closed_at=now,
+            updated_at=now,
+            details={**alert.details, **extra_details},
+        )
+    )
+
+
+async def track_over_limit(
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    over_limit: int,
+    used: int,
+    capacity: int | None,
+) -> None:
+    """Keep the over-limit episode's alert in step with the count (caller holds the org lock)."""
+    current = await find_open(conn, org_id, AlertKind.SEAT_LIMIT_REACHED)
+    counts = {"over_limit": over_limit, "used": used, "capacity": capacity}
+    if over_limit > 0 and current is None:
+        await raise_alert(
+            conn,
+            org_id,
+            AlertKind.SEAT_LIMIT_REACHED,
+            {**counts, "peak_over_limit": over_limit},
+            open_=True,
+        )
+    elif over_limit > 0 and current is not None:
+        peak = max(int(current.details.get("peak_over_limit", 0)), over_limit)
+        details = {**counts, "peak_over_limit": peak}
+        if details != current.details:
+            # A growing episode is worth another message (digested); a shrinking one is not.
+            grew = over_limit > int(current.details.get("over_limit", 0))
+            await update_details(conn, current, details, notify=grew)
+    elif current is not None:
+        await close(conn, current, **counts)
+        available = None if capacity is None else max(capacity - used, 0)
+        await raise_alert(
+            conn,
+            org_id,
+            AlertKind.SEATS_AVAILABLE,
+            {
+                **counts,
+                "available": available,
+                "episode_alert_id": current.id,
+                "peak_over_limit": current.details.get("peak_over_limit"),
+            },
+        )
+
+
+async def billing_sync_failed(
+    conn: AsyncConnection, org_id: str, *, error: str, context: Mapping[str, Any] | None = None
+) -> Alert:
+    """Tell the org's admins that seats could not be pushed to billing.
+
+    Repeated failures update the one open alert (failure count, last error) without a new
+    message; call `billing_sync_recovered` once a push succeeds.
+    """
+    await lock_org(conn, org_id)
+    now = utcnow()
+    current = await find_open(conn, org_id, AlertKind.BILLING_SYNC_FAILED)
+    if current is None:
+        details = {
+            "error": error,
+            "failures": 1,
+            "first_failed_at": now.isoformat(),
+            "last_failed_at": now.isoformat(),
+            **(context or {}),
+        }
+        return await raise_alert(
+            conn, org_id, AlertKind.BILLING_SYNC_FAILED, details, open_=True, now=now
+        )
+    details = {
+        **current.details,
+        **(context or {}),
+        "error": error,
+        "failures": int(current.details.get("failures", 1)) + 1,
+        "last_failed_at": now.isoformat(),
+    }
+    return await update_details(conn, current, details, notify=False)
+
+
+async def billing_sync_recovered(conn: AsyncConnection, org_id: str) -> None:
+    current = await find_open(conn, org_id, AlertKind.BILLING_SYNC_FAILED)
+    if current is not None:
+        await close(conn, current, recovered_at=utcnow().isoformat())
+
+
+async def list_alerts(
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    state: str | None = None,
+    kind: AlertKind | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Alert]:
+    """Newest first."""
+    query = sa.select(alerts).where(alerts.c.org_id == org_id)
+    if state is not None:
+        query = query.where(alerts.c.state == state)
+    if kind is not None:
+        query = query.where(alerts.c.kind == kind.value)
+    query = query.order_by(alerts.c.created_at.desc(), alerts.c.id).limit(limit).offset(offset)
+    return [_to_alert(row) for row in (await conn.execute(query)).mappings().all()]
+
+
+async def bundle_for_delivery(
+    conn: AsyncConnection, org_id: str, alert_ids: list[str]
+) -> AlertBundle:
+    org = await get_org(conn, org_id)
+    secret = (
+        await conn.execute(sa.select(orgs.c.webhook_secret).where(orgs.c.id == org_id))
+    ).scalar_one()
+    rows = (
+        (
+            await conn.execute(
+                sa.select(alerts)
+                .where(alerts.c.org_id == org_id, alerts.c.id.in_(alert_ids))
+                .order_by(alerts.c.created_at, alerts.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return AlertBundle(
+        org_id=org.id,
+        org_name=org.name,
+        admin_emails=org.admin_emails,
+        webhook_url=org.webhook_url,
+        webhook_secret=secret,
+        alerts=[_to_alert(row) for row in rows],
+    )
+
+
+def alert_ids_of(payload: Mapping[str, Any]) -> list[str]:
+    return [str(alert_id) for alert_id in payload.get("alert_ids", [])]
+
+
+async def _notify(conn: AsyncConnection, alert: Alert) -> None:
+    org = await get_org(conn, alert.org_id)
+    channels = []
+    if org.admin_emails:
+        channels.append(EMAIL)
+    if org.webhook_url:
+        channels.append(WEBHOOK)
+    for channel in channels:
+        await outbox.enqueue(
+            conn,
+            channel,
+            {"alert_ids": [alert.id]},
+            org_id=alert.org_id,
+            alert_id=alert.id,
+            merge=_merge_alert_ids,
+        )
+
+
+def _merge_alert_ids(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    ids = alert_ids_of(old)
+    ids += [alert_id for alert_id in alert_ids_of(new) if alert_id not in ids]
+    return {**old, "alert_ids": ids}
+
+
+def _to_alert(row: Mapping[str, Any]) -> Alert:
+    return Alert(
+        id=row["id"],
+        org_id=row["org_id"],
+        kind=AlertKind(row["kind"]),
+        state=row["state"],
+        details=dict(row["details"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        closed_at=row["closed_at"],
+    )

@@ -1,0 +1,291 @@
+"""Groups (SCIM Groups, RFC 7643 §4.2): create, read, list, change and delete, with membership
+changes applied as set operations (seats/group_members.py).
+
+Groups carry no seat rule: only members take seats, and belonging to a group changes nothing
+about a seat. A group's displayName is unique per organization, case-insensitively, as users'
+userName is. Every change bumps the group's version (its SCIM ETag, RFC 7644 §3.14) once,
+whatever number of steps it has; the group row is locked for the change (SELECT ... FOR UPDATE
+on PostgreSQL, the single writer on SQLite) so concurrent changes of one group queue.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seats import group_members
+from seats.clock import new_id, utcnow
+from seats.errors import Conflict, NotFound, VersionMismatch
+from seats.members import fold
+from seats.model import Group
+from seats.storage.tables import groups
+
+
+@dataclass(frozen=True)
+class GroupDraft:
+    """What an identity provider says a group is, members aside."""
+
+    display_name: str
+    external_id: str | None = None
+    # The rest of the SCIM resource, opaque to the domain.
+    resource: dict[str, Any] = field(default_factory=dict)
+
+
+class MembershipAction(StrEnum):
+    ADD = "add"
+    REMOVE = "remove"
+    REMOVE_ALL = "remove_all"
+    REPLACE = "replace"
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    action: MembershipAction
+    member_ids: tuple[str, ...] = ()
+
+
+async def get_group(conn: AsyncConnection, org_id: str, group_id: str) -> Group:
+    return await _read(conn, org_id, group_id, lock=False)
+
+
+async def lock_group(conn: AsyncConnection, org_id: str, group_id: str) -> Group:
+    """Read a group and hold its row until the transaction ends (read-modify-write callers)."""
+    return await _read(conn, org_id, group_id, lock=True)
+
+
+async def list_groups(
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    where: sa.ColumnElement[bool] | None = None,
+    order_by: Sequence[sa.ColumnElement[Any]] = (),
+    offset: int = 0,
+    limit: int | None = None,
+    with_total: bool = True,
+) -> tuple[int | None, list[Group]]:
+    condition = groups.c.org_id == org_id
+    if where is not None:
+        condition = sa.and_(condition, where)
+    total = None
+    if with_total:
+        total = (
+            await conn.execute(sa.select(sa.func.count()).select_from(groups).where(condition))
+        ).scalar_one()
+    query = (
+        sa.select(groups)
+        .where(condition)
+        .order_by(*order_by, groups.c.created_at, groups.c.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = (await conn.execute(query)).mappings().all()
+    return total, [to_group(row) for row in rows]
+
+
+async def group_value(
+    conn: AsyncConnection, org_id: str, group_id: str, expression: sa.ColumnElement[Any]
+) -> Any:
+    """The value of `expression` (a sort key) on one group's row: keyset paging resumes after
+    it. None when the group is gone or the value is null."""
+    query = sa.select(expression).where(groups.c.org_id == org_id, groups.c.id == group_id)
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def create_group(
+    conn: AsyncConnection, org_id: str, draft: GroupDraft, member_ids: Sequence[str] = ()
+) -> Group:
+    await _check_display_name_free(conn, org_id, draft.display_name)
+    now = utcnow()
+    values = {
+        "id": new_id(),
+        "org_id": org_id,
+        **_draft_columns(draft),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await _write(conn, groups.insert().values(values), draft.display_name)
+    await group_members.add(conn, org_id, values["id"], member_ids)
+    return to_group(values)
+
+
+async def update_group(
+    conn: AsyncConnection,
+    org_id: str,
+    group_id: str,
+    *,
+    draft: GroupDraft | None = None,
+    membership: Sequence[MembershipChange] = (),
+    if_version: int | None = None,
+) -> Group:
+    """Apply a change (a PUT or a PATCH, RFC 7644 §3.5): new attributes and membership steps.
+
+    Steps apply in order, so "add x" then "remove x" leaves x out, as RFC 7644 §3.5.2 applies
+    PATCH operations in sequence. The version moves only if something changed.
+    """
+    before = await lock_group(conn, org_id, group_id)
+    _check_version(before, if_version)
+    changed = False
+    if draft is not None and _draft_columns(draft) != _draft_columns(_as_draft(before)):
+        if fold(draft.display_name) != fold(before.display_name):
+            await _check_display_name_free(conn, org_id, draft.display_name)
+        statement = groups.update().where(groups.c.id == group_id).values(_draft_columns(draft))
+        await _write(conn, statement, draft.display_name)
+        changed = True
+    for step in membership:
+        changed = await _apply(conn, org_id, group_id, step) > 0 or changed
+    if not changed:
+        return before
+    await _bump_versions(conn, [group_id])
+    return await get_group(conn, org_id, group_id)
+
+
+async def replace_group(
+    conn: AsyncConnection,
+    org_id: str,
+    group_id: str,
+    draft: GroupDraft,
+    member_ids: Sequence[str],
+    *,
+    if_version: int | None = None,
+) -> Group:
+    """A full replacement (RFC 7644 §3.5.1): the attributes and exactly these members."""
+    change = MembershipChange(MembershipAction.REPLACE, tuple(member_ids))
+    return await update_group(
+        conn, org_id, group_id, draft=draft, membership=[change], if_version=if_version
+    )
+
+
+async def add_members(
+    conn: AsyncConnection, org_id: str, group_id: str, member_ids: Sequence[str]
+) -> Group:
+    change = MembershipChange(MembershipAction.ADD, tuple(member_ids))
+    return await update_group(conn, org_id, group_id, membership=[change])
+
+
+async def remove_members(
+    conn: AsyncConnection, org_id: str, group_id: str, member_ids: Sequence[str]
+) -> Group:
+    change = MembershipChange(MembershipAction.REMOVE, tuple(member_ids))
+    return await update_group(conn, org_id, group_id, membership=[change])
+
+
+async def replace_members(
+    conn: AsyncConnection, org_id: str, group_id: str, member_ids: Sequence[str]
+) -> Group:
+    change = MembershipChange(MembershipAction.REPLACE, tuple(member_ids))
+    return await update_group(conn, org_id, group_id, membership=[change])
+
+
+async def rename_group(
+    conn: AsyncConnection, org_id: str, group_id: str, display_name: str
+) -> Group:
+    before = await lock_group(conn, org_id, group_id)
+    draft = GroupDraft(display_name, before.external_id, before.resource)
+    return await update_group(conn, org_id, group_id, draft=draft)
+
+
+async def delete_group(
+    conn: AsyncConnection, org_id: str, group_id: str, *, if_version: int | None = None
+) -> None:
+    before = await lock_group(conn, org_id, group_id)
+    _check_version(before, if_version)
+    # A group nested in others leaves them, and they change (their ETags move).
+    parents = await group_members.remove_from_all_groups(conn, org_id, group_id)
+    await _bump_versions(conn, parents)
+    await group_members.remove_all(conn, org_id, group_id)
+    await conn.execute(groups.delete().where(groups.c.id == group_id))
+
+
+async def _apply(conn: AsyncConnection, org_id: str, group_id: str, step: MembershipChange) -> int:
+    if step.action is MembershipAction.ADD:
+        return await group_members.add(conn, org_id, group_id, step.member_ids)
+    if step.action is MembershipAction.REMOVE:
+        return await group_members.remove(conn, org_id, group_id, step.member_ids)
+    if step.action is MembershipAction.REMOVE_ALL:
+        return await group_members.remove_all(conn, org_id, group_id)
+    return await group_members.replace(conn, org_id, group_id, step.member_ids)
+
+
+async def _read(conn: AsyncConnection, org_id: str, group_id: str, *, lock: bool) -> Group:
+    query = sa.select(groups).where(groups.c.org_id == org_id, groups.c.id == group_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        # Another org's group is "not found" too: ids never leak across tenants.
+        raise NotFound(f"group {group_id} not found")
+    return to_group(row)
+
+
+async def _bump_versions(conn: AsyncConnection, group_ids: Sequence[str]) -> None:
+    if group_ids:
+        await conn.execute(
+            groups.update()
+            .where(groups.c.id.in_(group_ids))
+            .values(version=groups.c.version + 1, updated_at=utcnow())
+        )
+
+
+async def _write(conn: AsyncConnection, statement: sa.Executable, display_name: str) -> None:
+    try:
+        async with conn.begin_nested():
+            await conn.execute(statement)
+    except IntegrityError:
+        # Lost the race between the check and the unique index.
+        raise _display_name_taken(display_name) from None
+
+
+def _check_version(group: Group, if_version: int | None) -> None:
+    if if_version is not None and if_version != group.version:
+        raise VersionMismatch(
+            f"group {group.id} is at version {group.version}, not {if_version}",
+            current=group.version,
+        )
+
+
+async def _check_display_name_free(conn: AsyncConnection, org_id: str, display_name: str) -> None:
+    taken = (
+        await conn.execute(
+            sa.select(groups.c.id).where(
+                groups.c.org_id == org_id, groups.c.display_name_key == fold(display_name)
+            )
+        )
+    ).first()
+    if taken is not None:
+        raise _display_name_taken(display_name)
+
+
+def _display_name_taken(display_name: str) -> Conflict:
+    return Conflict(f"a group named {display_name!r} already exists in this organization")
+
+
+def _as_draft(group: Group) -> GroupDraft:
+    return GroupDraft(group.display_name, group.external_id, group.resource)
+
+
+def _draft_columns(draft: GroupDraft) -> dict[str, Any]:
+    return {
+        "display_name": draft.display_name,
+        "display_name_key": fold(draft.display_name),
+        "external_id": draft.external_id,
+        "resource": draft.resource,
+    }
+
+
+def to_group(row: Mapping[str, Any]) -> Group:
+    return Group(
+        id=row["id"],
+        org_id=row["org_id"],
+        display_name=row["display_name"],
+        external_id=row["external_id"],
+        resource=row["resource"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

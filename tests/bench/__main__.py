@@ -1,0 +1,102 @@
+"""seatgate against the reference peer and the framework's ceiling, side by side, on loopback.
+
+    python -m tests.bench              # the full run: 100,000 users per server (~15 min, 2 cores)
+    python -m tests.bench --quick      # a smoke run: 1,000 users per server (~2 min)
+    python -m tests.bench --targets sqlite,peer --users 20000
+
+Servers (one at a time, each in its own process on a free 127.0.0.1 port): seatgate on SQLite
+(`sqlite`), seatgate on a throwaway PostgreSQL cluster (`postgres`), scim2-server under uvicorn
+(`peer`), a bare aiohttp handler (`ceiling`). docs/benchmarks.md explains every row.
+"""
+
+import argparse
+import asyncio
+import datetime
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.bench import scenario
+from tests.bench.plan import CREATE_CONCURRENCY, Plan, plan_for
+from tests.bench.report import render
+from tests.bench.targets import LABELS, TARGETS
+
+log = logging.getLogger("tests.bench")
+
+
+def _targets(value: str) -> list[str]:
+    chosen = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(TARGETS))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(TARGETS)}; got {value!r}")
+    return [name for name in TARGETS if name in chosen]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[2:]),
+    )
+    parser.add_argument("--quick", action="store_true", help="small smoke run (1,000 users)")
+    parser.add_argument("--users", type=int, help="users created per server (default 100,000)")
+    parser.add_argument(
+        "--targets",
+        type=_targets,
+        default=list(TARGETS),
+        help=f"comma-separated servers to measure (default all: {','.join(TARGETS)})",
+    )
+    parser.add_argument("--output", type=Path, help="also write the report to this file")
+    parser.add_argument("--keep-logs", type=Path, help="copy the servers' logs to this directory")
+    return parser
+
+
+def _preface(plan: Plan, chosen: list[str], seconds: float) -> list[str]:
+    day = datetime.date.today().isoformat()
+    return [
+        f"## seatgate benchmark, {day}",
+        "",
+        f"`{' '.join(['python -m tests.bench', *sys.argv[1:]])}` — {plan.users:,} users per "
+        f"server, POST /Users at concurrency {CREATE_CONCURRENCY}, latency steps one request "
+        f"at a time; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{seconds:.0f} s in all. Servers: {', '.join(LABELS[key] for key in chosen)}.",
+    ]
+
+
+async def _run(plan: Plan, chosen: list[str], workdir: Path) -> dict[str, scenario.TargetRun]:
+    runs = {}
+    for key in chosen:
+        log.info("== %s", LABELS[key])
+        target_dir = workdir / key
+        target_dir.mkdir()
+        runs[key] = await scenario.measure(key, target_dir, plan)
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.users is not None and args.users < 1:
+        raise SystemExit("--users must be at least 1")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    plan = plan_for(quick=args.quick, users=args.users)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="seatgate-bench.") as tmp:
+        runs = asyncio.run(_run(plan, args.targets, Path(tmp)))
+        if args.keep_logs:
+            args.keep_logs.mkdir(parents=True, exist_ok=True)
+            for log_file in Path(tmp).glob("*/*.log"):
+                (args.keep_logs / log_file.name).write_bytes(log_file.read_bytes())
+    text = render(plan, runs, _preface(plan, args.targets, time.monotonic() - started))
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

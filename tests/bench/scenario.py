@@ -1,0 +1,158 @@
+"""One server, start to finish: start it, run every step it can answer in order, read its memory.
+
+Order: creates up to each filter checkpoint with the filter measured there; the list page; the
+group (created, filled by PATCH in batches, one member removed at a time, read without and with
+its members); token issuance. A step the server cannot do is n/a; a step that fails, or whose
+set-up failed, is an error row. Nothing one server does stops the others from being measured.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from tests.bench import load, steps, targets
+from tests.bench.load import Result
+from tests.bench.plan import BATCH, CREATE_CONCURRENCY, Plan
+from tests.bench.servers import ServerProcess
+from tests.bench.targets import Session
+
+log = logging.getLogger("tests.bench")
+Able = Callable[[str], bool]
+
+# The capability each row needs (targets.ABILITIES says which server has which).
+NEEDS = {
+    "create": "users",
+    "filter": "reads",
+    "list": "reads",
+    "patch_add": "groups",
+    "patch_remove": "groups",
+    "group_excluded": "groups",
+    "group_full": "groups",
+    "tokens": "tokens",
+}
+
+
+def rows(plan: Plan) -> list[tuple[str, str]]:
+    """(key, label) of every row, in the order of the table."""
+    size = plan.group_size
+    return [
+        ("create", "POST /Users"),
+        *[(f"filter@{n}", f"GET /Users?filter=userName eq, {n:,} users") for n in plan.checkpoints],
+        ("list", "GET /Users, a page of 100"),
+        ("patch_add", f"PATCH /Groups: add {BATCH} members, up to {size:,}"),
+        ("patch_remove", f"PATCH /Groups: remove 1 of {size:,} members"),
+        ("group_excluded", "GET /Groups/{id}?excludedAttributes=members"),
+        ("group_full", f"GET /Groups/{{id}} with its ~{size:,} members"),
+        ("tokens", "POST /auth/v1/tokens"),
+    ]
+
+
+@dataclass
+class TargetRun:
+    key: str
+    results: dict[str, Result | None] = field(default_factory=dict)  # None: n/a
+    memory: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+
+async def measure(key: str, workdir: Path, plan: Plan) -> TargetRun:
+    run = TargetRun(key)
+    started = time.monotonic()
+    try:
+        async with targets.launch(key, workdir) as (server, session):
+            await _measure(server, session, plan, run)
+    except Exception as exc:  # the whole server failed; its rows say why
+        log.exception("%s failed", key)
+        run.error = f"{type(exc).__name__}: {exc}"[:300]
+    for row, _ in rows(plan):
+        if row not in run.results:
+            able = NEEDS[row.split("@")[0]] in targets.ABILITIES[key]
+            run.results[row] = load.failed(run.error or "not measured") if able else None
+    log.info("%s done in %.0fs", targets.LABELS[key], time.monotonic() - started)
+    return run
+
+
+async def _measure(server: ServerProcess, s: Session, plan: Plan, run: TargetRun) -> None:
+    def able(row: str) -> bool:
+        need = NEEDS[row.split("@")[0]]
+        if need not in s.abilities:
+            run.results[row] = None
+            return False
+        if need in s.broken:
+            run.results[row] = load.failed(s.broken[need])
+            return False
+        return True
+
+    connector = aiohttp.TCPConnector(limit=CREATE_CONCURRENCY)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(server.base_url, connector=connector, timeout=timeout) as http:
+        run.memory["rss_start"] = server.memory_mb().get("VmRSS", 0.0)
+        users = steps.Users(plan.users)
+        if able("create"):
+            await _create_and_filter(http, s, users, plan, run, able)
+            run.memory["rss_after_creates"] = server.memory_mb().get("VmRSS", 0.0)
+        if able("list"):
+            log.info("%s: list pages", s.key)
+            run.results["list"] = await steps.list_page(http, s, users, plan)
+        await _groups(http, s, users, plan, run, able)
+        if able("tokens"):
+            log.info("%s: tokens", s.key)
+            run.results["tokens"] = await steps.issue_tokens(http, s, users, plan)
+        run.memory["peak"] = server.memory_mb().get("VmHWM", 0.0)
+
+
+async def _create_and_filter(
+    http: aiohttp.ClientSession, s: Session, users: steps.Users, plan: Plan, run: TargetRun, able: Able
+) -> None:
+    deadline = time.monotonic() + plan.create_seconds
+    created: Result | None = None
+    for checkpoint in plan.checkpoints:
+        log.info("%s: creating users up to %d", s.key, checkpoint)
+        remaining = deadline - time.monotonic()
+        if remaining > 0 and users.attempted < checkpoint:
+            leg = await steps.create_users(http, s, users, checkpoint, remaining)
+            if created is None:
+                created = leg
+            else:
+                created.merge(leg)
+        if able(f"filter@{checkpoint}"):
+            result = await steps.filter_by_user_name(http, s, users, plan)
+            if len(users.created()) < checkpoint:
+                result.note = f"at {len(users.created()):,} users only"
+            run.results[f"filter@{checkpoint}"] = result
+    if created is not None:
+        created.planned = plan.users
+    run.results["create"] = created or load.failed("no creates ran")
+
+
+async def _groups(
+    http: aiohttp.ClientSession, s: Session, users: steps.Users, plan: Plan, run: TargetRun, able: Able
+) -> None:
+    if not able("patch_add"):
+        for row in ("patch_remove", "group_excluded", "group_full"):
+            able(row)
+        return
+    log.info("%s: groups", s.key)
+    group_id, problem = await steps.create_group(http, s)
+    if group_id is None:
+        for row in ("patch_add", "patch_remove", "group_excluded", "group_full"):
+            run.results[row] = load.failed(problem)
+        return
+    ids = [users.ids[i] for i in users.created()][: plan.group_size]
+    members = [member for member in ids if member]
+    added = await steps.add_members(http, s, group_id, members, plan)
+    run.results["patch_add"] = added
+    in_group = members[: added.ok * BATCH] if added.failures == 0 else members[:0]
+    if not in_group:
+        for row in ("patch_remove", "group_excluded", "group_full"):
+            run.results[row] = load.failed("the group could not be filled")
+        return
+    removed = await steps.remove_member(http, s, group_id, in_group, plan)
+    run.results["patch_remove"] = removed
+    run.results["group_excluded"] = await steps.get_group(http, s, group_id, plan, members=None)
+    left = len(in_group) - removed.ok
+    run.results["group_full"] = await steps.get_group(http, s, group_id, plan, members=left)

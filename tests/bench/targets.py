@@ -1,0 +1,172 @@
+"""The four servers measured side by side, and how each is started and made ready for the load.
+
+- `sqlite`: seatgate (`seatgate serve`) on a fresh SQLite file in a temporary directory;
+- `postgres`: seatgate on a fresh database of a throwaway PostgreSQL cluster (tests/bench/postgres.py);
+- `peer`: scim2-server's ASGI application with its async in-memory storage, under uvicorn;
+- `ceiling`: a bare aiohttp handler that parses a SCIM user and answers 201 (ceiling_server.py).
+
+For seatgate, set-up goes through the admin API: one organization without a seat limit, a SCIM
+token, and a product client for token issuance. A set-up call that fails (an endpoint not written
+yet) does not stop the run: the steps that needed it show the failure as an error row.
+"""
+
+import base64
+import importlib.util
+import json
+import shutil
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from tests.bench.postgres import throwaway_cluster
+from tests.bench.servers import ServerProcess, free_port
+
+REPO = Path(__file__).resolve().parents[2]
+ADMIN_TOKEN = "bench-admin-token"
+SCIM_MEDIA_TYPE = "application/scim+json"
+# The rate limiter stays in the request path, with limits the load never reaches.
+NO_RATE_LIMIT = "1000000000"
+
+TARGETS = ("sqlite", "postgres", "peer", "ceiling")
+LABELS = {
+    "sqlite": "seatgate/sqlite",
+    "postgres": "seatgate/postgresql",
+    "peer": "scim2-server (peer)",
+    "ceiling": "bare aiohttp (ceiling)",
+}
+# What each kind of server can be asked; the other steps show n/a.
+ABILITIES = {
+    "sqlite": frozenset({"users", "reads", "groups", "tokens"}),
+    "postgres": frozenset({"users", "reads", "groups", "tokens"}),
+    "peer": frozenset({"users", "reads", "groups"}),
+    "ceiling": frozenset({"users"}),
+}
+
+
+@dataclass
+class Session:
+    """What the steps need to talk to one running server."""
+
+    key: str
+    scim: str  # the SCIM base path, e.g. /scim/v2
+    scim_headers: dict[str, str]
+    org_id: str | None = None
+    product_headers: dict[str, str] | None = None
+    # Why a capability is unusable although the server should have it (a set-up call failed).
+    broken: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def abilities(self) -> frozenset[str]:
+        return ABILITIES[self.key]
+
+
+@asynccontextmanager
+async def launch(key: str, workdir: Path) -> AsyncIterator[tuple[ServerProcess, Session]]:
+    """Start one server, wait until it answers, set it up, and stop it on the way out."""
+    with ExitStack() as stack:
+        server = stack.enter_context(_started(key, workdir))
+        ready = "/v2/ServiceProviderConfig" if key == "peer" else "/healthz"
+        await server.wait_ready(ready)
+        if key in ("sqlite", "postgres"):
+            session = await _seatgate_session(key, server.base_url)
+        elif key == "peer":
+            session = Session(key, "/v2", {"Content-Type": SCIM_MEDIA_TYPE})
+        else:
+            session = Session(key, "/scim/v2", {"Content-Type": SCIM_MEDIA_TYPE})
+        yield server, session
+
+
+@contextmanager
+def _started(key: str, workdir: Path) -> Iterator[ServerProcess]:
+    port = free_port()
+    log = workdir / f"{key}.log"
+    with ExitStack() as stack:
+        if key == "sqlite":
+            argv = _seatgate_argv(port, f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
+            env = _seatgate_env()
+        elif key == "postgres":
+            argv = _seatgate_argv(port, stack.enter_context(throwaway_cluster()))
+            env = _seatgate_env()
+        elif key == "peer":
+            argv = _peer_argv(port)
+            env = {}
+        else:
+            argv = [sys.executable, "-m", "tests.bench.ceiling_server", "--port", str(port)]
+            env = {}
+        server = ServerProcess(LABELS[key], argv, port=port, log_path=log, env=env, cwd=REPO)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def _seatgate_argv(port: int, database_url: str) -> list[str]:
+    script = shutil.which("seatgate", path=str(Path(sys.executable).parent))
+    command = (
+        [script] if script else [sys.executable, "-c", "import sys; from gateway.cli import main; sys.exit(main())"]
+    )
+    return [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url]
+
+
+def _seatgate_env() -> dict[str, str]:
+    return {
+        "SEATGATE_ADMIN_TOKEN": ADMIN_TOKEN,
+        "SEATGATE_SCIM_RATE_LIMIT_PER_SECOND": NO_RATE_LIMIT,
+        "SEATGATE_SCIM_RATE_LIMIT_BURST": NO_RATE_LIMIT,
+    }
+
+
+def _peer_argv(port: int) -> list[str]:
+    # httptools is uvicorn's C HTTP parser, as aiohttp has its own: neither side runs a pure
+    # Python parser. The access log is off (uvicorn's is optional; seatgate's is not). Idle
+    # connections are kept 75 s, aiohttp's default, not uvicorn's 5 s, so the client's pooled
+    # connections survive the pause between two steps.
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return [
+        sys.executable, "-m", "uvicorn", "--factory", "tests.bench.peer_app:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--loop", "asyncio", "--http", http,
+        "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "75",
+    ]  # fmt: skip
+
+
+async def _seatgate_session(key: str, base_url: str) -> Session:
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    session = Session(key, "/scim/v2", {"Content-Type": SCIM_MEDIA_TYPE})
+    async with aiohttp.ClientSession(base_url, headers=admin) as http:
+        org, problem = await _post(http, "/admin/v1/orgs", {"name": "Bench"})
+        if org is None:
+            for ability in ABILITIES[key]:
+                session.broken[ability] = problem
+            return session
+        session.org_id = org["id"]
+        token, problem = await _post(http, f"/admin/v1/orgs/{org['id']}/scim-tokens", {})
+        if token is None:
+            for ability in ("users", "reads", "groups"):
+                session.broken[ability] = problem
+        else:
+            session.scim_headers["Authorization"] = f"Bearer {token['token']}"
+        client, problem = await _post(http, f"/admin/v1/orgs/{org['id']}/clients", {})
+        if client is None:
+            session.broken["tokens"] = problem
+        else:
+            basic = f"{client['client_id']}:{client['client_secret']}".encode()
+            session.product_headers = {
+                "Authorization": "Basic " + base64.b64encode(basic).decode(),
+                "Content-Type": "application/json",
+            }
+    return session
+
+
+async def _post(http: aiohttp.ClientSession, path: str, body: dict[str, object]) -> tuple[dict | None, str]:
+    try:
+        async with http.post(path, json=body) as response:
+            text = await response.text()
+            if response.status != 201:
+                return None, f"set-up POST {path}: HTTP {response.status} {text[:160]}"
+            return json.loads(text), ""
+    except (aiohttp.ClientError, ValueError) as exc:
+        return None, f"set-up POST {path}: {type(exc).__name__}: {exc}"
