@@ -101,3 +101,7 @@ async def _first_admin_token(settings: Settings) -> str | None:
             return await generate_if_needed(conn, settings.admin_token)
     finally:
         await database.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
