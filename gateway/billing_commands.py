@@ -127,10 +127,16 @@ async def _reconcile_org(
     database: Database, billing: Billing, org: Org, *, fix: bool
 ) -> ReconcileRow:
     fetched_at = utcnow()
+    linked_live = None
+    snapshot = None
     if org.stripe_subscription_id:
         snapshot = await billing.port.fetch_subscription(org.stripe_subscription_id)
-    else:
-        snapshot = await billing.port.find_subscription_for_org(org.id)
+        linked_live = snapshot.counts_items
+    if snapshot is None or not snapshot.counts_items:
+        # Not linked, or its subscription ended: a live one tagged with the org takes over.
+        found = await billing.port.find_subscription_for_org(org.id)
+        if found is not None and (snapshot is None or found.counts_items):
+            snapshot = found
     if snapshot is None:
         return ReconcileRow(org.id, org.name, org.seat_limit, None, "not billed")
     now = billing.clock()
@@ -164,7 +170,13 @@ async def _reconcile_org(
         return ReconcileRow(org.id, org.name, org.seat_limit, plan.stripe_now, "drift", note)
     async with database.transaction() as conn:
         outcome = await sync.apply_to_org(
-            conn, org.id, snapshot, billing.rules, now=now, fetched_at=fetched_at
+            conn,
+            org.id,
+            snapshot,
+            billing.rules,
+            now=now,
+            fetched_at=fetched_at,
+            linked_live=linked_live,
         )
     status = "fixed" if outcome.action == "applied" else "drift"
     note = note if status == "fixed" else f"{note}; not applied: {outcome.detail}"

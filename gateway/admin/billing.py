@@ -26,7 +26,14 @@ from gateway.errors import ApiError, read_json_object
 from gateway.keys import DATABASE
 from seats import alerts, capacity
 from seats.alerts import AlertKind
-from seats.billing import COUNTING_STATUSES, BillingError, CheckoutLine, SubscriptionSnapshot, state
+from seats.billing import (
+    COUNTING_STATUSES,
+    BillingError,
+    BillingRejected,
+    CheckoutLine,
+    SubscriptionSnapshot,
+    state,
+)
 from seats.billing import owner as owner_purchases
 from seats.orgs import get_org, validate_seat_number
 
@@ -110,7 +117,8 @@ async def get_billing(request: web.Request) -> web.Response:
             snapshot = await billing.port.fetch_subscription(org.stripe_subscription_id)
         except BillingError as exc:
             # Still worth answering: the gateway's side is known without Stripe.
-            answer["stripe_error"] = {"error": type(exc).__name__, "detail": str(exc)}
+            code = "billing_rejected" if isinstance(exc, BillingRejected) else "billing_unavailable"
+            answer["stripe_error"] = {"error": code, "detail": str(exc)}
         else:
             answer["subscription"] = _subscription_json(snapshot)
             answer["stripe_capacity"] = billing.rules.capacity(snapshot, billing.clock())

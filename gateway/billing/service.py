@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gateway.billing.wiring import Billing
 from seats import alerts, capacity
-from seats.billing import events, owner, pushes, state, sync
+from seats.billing import BillingRejected, SubscriptionSnapshot, events, owner, pushes, state, sync
 from seats.billing.sync import SyncOutcome
 from seats.capacity import CapacityChange
 from seats.clock import utcnow
@@ -41,13 +41,38 @@ async def sync_subscription(
     same transaction and apply nothing if it was already recorded."""
     fetched_at = utcnow()
     snapshot = await billing.port.fetch_subscription(subscription_id)
+    linked_live = await _linked_subscription_live(database, billing, snapshot)
     async with database.transaction() as conn:
         if event is not None:
             if not await events.record_event(conn, event[0], event[1], now=utcnow()):
                 return SyncOutcome("duplicate", detail="event already processed")
         return await sync.apply_fetched(
-            conn, snapshot, billing.rules, now=billing.clock(), fetched_at=fetched_at
+            conn,
+            snapshot,
+            billing.rules,
+            now=billing.clock(),
+            fetched_at=fetched_at,
+            linked_live=linked_live,
         )
+
+
+async def _linked_subscription_live(
+    database: Database, billing: Billing, snapshot: SubscriptionSnapshot
+) -> bool | None:
+    """When a live subscription names an org that follows another one, whether that other one
+    is still live - asked of Stripe, since its cancellation's webhook may be late or lost."""
+    if not snapshot.counts_items:
+        return None
+    async with database.read() as conn:
+        org_id = await sync.resolve_org(conn, snapshot)
+        org = await get_org(conn, org_id) if org_id else None
+    if org is None or org.stripe_subscription_id in (None, snapshot.id):
+        return None
+    try:
+        current = await billing.port.fetch_subscription(org.stripe_subscription_id)
+    except BillingRejected:
+        return False  # gone from Stripe
+    return current.counts_items
 
 
 async def change_seats(database: Database, billing: Billing, org_id: str, seats: int) -> SeatChange:

@@ -15,7 +15,8 @@ rules (docs/billing.md "How a subscription reaches the seats"):
   Stripe dashboard, and `cancel_at_period_end` (down to the free capacity).
 - A subscription that ended (canceled, unpaid, incomplete_expired) falls to the free capacity
   now: the customer stopped paying, there is no period left to honour.
-- A first sync (the org just got its subscription) applies Stripe's capacity at once.
+- A first sync (the org just got its subscription, or it comes back to life after it ended or
+  went unpaid) applies Stripe's capacity at once.
 - While a seat push is queued (auto_expand), a sync never takes away seats the gateway already
   granted: the push will raise Stripe to match.
 - A snapshot fetched before the one last applied is dropped (two webhooks racing).
@@ -127,15 +128,20 @@ async def apply_fetched(
     *,
     now: datetime,
     fetched_at: datetime,
+    linked_live: bool | None = None,
 ) -> SyncOutcome:
-    """Route a freshly fetched subscription to its org (or hold it for its owner) and apply it."""
+    """Route a freshly fetched subscription to its org (or hold it for its owner) and apply it.
+    `linked_live`: whether the org's current subscription, when it is another one, is live
+    (fetched by the caller; else the status of the last sync is used)."""
     org_id = await resolve_org(conn, snapshot)
     if org_id is None:
         if snapshot.owner_email:
             await owner.hold(conn, snapshot)
             return SyncOutcome("held", detail="held for its owner until the org exists")
         return SyncOutcome("ignored", detail="the subscription names no seatgate organization")
-    return await apply_to_org(conn, org_id, snapshot, rules, now=now, fetched_at=fetched_at)
+    return await apply_to_org(
+        conn, org_id, snapshot, rules, now=now, fetched_at=fetched_at, linked_live=linked_live
+    )
 
 
 async def resolve_org(conn: AsyncConnection, snapshot: SubscriptionSnapshot) -> str | None:
@@ -159,6 +165,7 @@ async def apply_to_org(
     now: datetime,
     fetched_at: datetime,
     respect_pending_pushes: bool = True,
+    linked_live: bool | None = None,
 ) -> SyncOutcome:
     """Apply `snapshot` to the org under its seat lock (which first settles due changes)."""
     org = await capacity.lock_for_seats(conn, org_id, now=now)
@@ -167,12 +174,19 @@ async def apply_to_org(
         return SyncOutcome("stale", org_id, org.seat_limit, "a newer snapshot was applied")
     linked = org.stripe_subscription_id
     if linked is not None and linked != snapshot.id:
-        current_live = known is not None and known.subscription_status in COUNTING_STATUSES
+        current_live = linked_live
+        if current_live is None:
+            current_live = known is not None and known.subscription_status in COUNTING_STATUSES
         if not snapshot.counts_items or current_live:
             return SyncOutcome(
                 "ignored", org_id, org.seat_limit, f"the org follows subscription {linked}"
             )
-    first_sync = known is None or known.subscription_id != snapshot.id
+    # A fresh start - a new subscription, or one coming back to life - takes Stripe's word now.
+    first_sync = (
+        known is None
+        or known.subscription_id != snapshot.id
+        or known.subscription_status not in COUNTING_STATUSES
+    )
     floor = None
     if respect_pending_pushes and await pushes.has_pending_push(conn, org_id):
         floor = org.seat_limit

@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="small smoke run (1,000 users)")
     parser.add_argument("--users", type=int, help="users created per server (default 100,000)")
     parser.add_argument(
+        "--create-seconds",
+        type=float,
+        help="time limit for all POST /Users on one server (default 150; --quick 30)",
+    )
+    parser.add_argument(
         "--targets",
         type=_targets,
         default=list(TARGETS),
@@ -83,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.users is not None and args.users < 1:
         raise SystemExit("--users must be at least 1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    plan = plan_for(quick=args.quick, users=args.users)
+    plan = plan_for(quick=args.quick, users=args.users, create_seconds=args.create_seconds)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="seatgate-bench.") as tmp:
         runs = asyncio.run(_run(plan, args.targets, Path(tmp)))

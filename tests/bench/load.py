@@ -47,6 +47,8 @@ class Result:
     stopped_by_time: bool = False
     note: str | None = None
     next_index: int = 0  # one past the highest request index sent
+    server_cpu: float | None = None  # CPU seconds the server process spent on this run
+    client_busy: float = 0.0  # share of the wall time the load generator spent on the CPU
 
     @property
     def ok(self) -> int:
@@ -64,6 +66,14 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))] * 1000
 
+    @property
+    def server_cpu_ms(self) -> float | None:
+        """Server CPU time per request: unlike latency, barely moved by other load on the CPUs."""
+        sent = self.ok + self.failures
+        if self.server_cpu is None or not self.ok:
+            return None
+        return self.server_cpu / sent * 1000
+
     def fail(self, reason: str) -> None:
         self.failures += 1
         if self.first_failure is None:
@@ -77,6 +87,9 @@ class Result:
         self.failures += other.failures
         self.first_failure = self.first_failure or other.first_failure
         self.stopped_by_time = self.stopped_by_time or other.stopped_by_time
+        if self.server_cpu is not None and other.server_cpu is not None:
+            self.server_cpu += other.server_cpu
+        self.client_busy = max(self.client_busy, other.client_busy)
 
 
 def failed(reason: str, concurrency: int = 1) -> Result:
@@ -95,8 +108,12 @@ async def run(
     check: Check,
     time_limit: float,
     first_index: int = 0,
+    cpu_clock: Callable[[], float | None] | None = None,
 ) -> Result:
-    """Send requests `make(first_index) .. make(first_index + count - 1)`."""
+    """Send requests `make(first_index) .. make(first_index + count - 1)`.
+
+    `cpu_clock` reads the server's CPU time, so the result can say what each request cost it.
+    """
     result = Result(planned=count, concurrency=concurrency, next_index=first_index)
     indexes = iter(range(first_index, first_index + count))
     deadline = time.perf_counter() + time_limit
@@ -123,9 +140,16 @@ async def run(
             else:
                 result.fail(f"{req.method} {req.path}: {problem}")
 
+    server_before = cpu_clock() if cpu_clock else None
+    client_before = time.process_time()
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     result.seconds = time.perf_counter() - started
+    if result.seconds > 0:
+        result.client_busy = (time.process_time() - client_before) / result.seconds
+    server_after = cpu_clock() if cpu_clock else None
+    if server_before is not None and server_after is not None:
+        result.server_cpu = server_after - server_before
     return result
 
 

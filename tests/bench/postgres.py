@@ -51,9 +51,9 @@ def throwaway_cluster() -> Iterator[str]:
         )
         _run([pg_ctl, "-D", str(data), "-l", str(workdir / "log"), "-w", "-o", options, "start"])
         try:
+            psql = [str(bin_dir / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", str(port)]
             _run(
-                [str(bin_dir / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", str(port)]
-                + ["-U", "postgres", "-d", "postgres", "-c", "CREATE DATABASE seatgate_bench"]
+                [*psql, "-U", "postgres", "-d", "postgres", "-c", "CREATE DATABASE seatgate_bench"]
             )
             yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/seatgate_bench"
         finally:

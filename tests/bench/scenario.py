@@ -91,6 +91,7 @@ async def _measure(server: ServerProcess, s: Session, plan: Plan, run: TargetRun
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(server.base_url, connector=connector, timeout=timeout) as http:
         run.memory["rss_start"] = server.memory_mb().get("VmRSS", 0.0)
+        run.memory["load_start"] = _load_average()
         users = steps.Users(plan.users)
         if able("create"):
             await _create_and_filter(http, s, users, plan, run, able)
@@ -103,18 +104,27 @@ async def _measure(server: ServerProcess, s: Session, plan: Plan, run: TargetRun
             log.info("%s: tokens", s.key)
             run.results["tokens"] = await steps.issue_tokens(http, s, users, plan)
         run.memory["peak"] = server.memory_mb().get("VmHWM", 0.0)
+        run.memory["load_end"] = _load_average()
 
 
 async def _create_and_filter(
-    http: aiohttp.ClientSession, s: Session, users: steps.Users, plan: Plan, run: TargetRun, able: Able
+    http: aiohttp.ClientSession,
+    s: Session,
+    users: steps.Users,
+    plan: Plan,
+    run: TargetRun,
+    able: Able,
 ) -> None:
     deadline = time.monotonic() + plan.create_seconds
     created: Result | None = None
+    legs: list[str] = []
     for checkpoint in plan.checkpoints:
-        log.info("%s: creating users up to %d", s.key, checkpoint)
         remaining = deadline - time.monotonic()
         if remaining > 0 and users.attempted < checkpoint:
+            log.info("%s: creating users %d..%d", s.key, users.attempted, checkpoint)
+            first = users.attempted
             leg = await steps.create_users(http, s, users, checkpoint, remaining)
+            legs.append(f"{first:,}-{users.attempted:,}: {leg.throughput or 0:,.0f}/s")
             if created is None:
                 created = leg
             else:
@@ -124,13 +134,23 @@ async def _create_and_filter(
             if len(users.created()) < checkpoint:
                 result.note = f"at {len(users.created()):,} users only"
             run.results[f"filter@{checkpoint}"] = result
-    if created is not None:
-        created.planned = plan.users
-    run.results["create"] = created or load.failed("no creates ran")
+    if created is None:
+        run.results["create"] = load.failed("no creates ran")
+        return
+    created.planned = plan.users
+    if len(legs) > 1:
+        created.note = "by leg " + ", ".join(legs)
+    run.results["create"] = created
+    run.memory["created"] = len(users.created())
 
 
 async def _groups(
-    http: aiohttp.ClientSession, s: Session, users: steps.Users, plan: Plan, run: TargetRun, able: Able
+    http: aiohttp.ClientSession,
+    s: Session,
+    users: steps.Users,
+    plan: Plan,
+    run: TargetRun,
+    able: Able,
 ) -> None:
     if not able("patch_add"):
         for row in ("patch_remove", "group_excluded", "group_full"):
@@ -156,3 +176,16 @@ async def _groups(
     run.results["group_excluded"] = await steps.get_group(http, s, group_id, plan, members=None)
     left = len(in_group) - removed.ok
     run.results["group_full"] = await steps.get_group(http, s, group_id, plan, members=left)
+    if len(in_group) < plan.group_size:
+        for row in ("patch_add", "patch_remove", "group_excluded", "group_full"):
+            result = run.results[row]
+            if result is not None:
+                result.note = f"a group of {len(in_group):,} members only"
+
+
+def _load_average() -> float:
+    """The machine's 1-minute load average: above the CPU count, other work shared the CPUs."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")

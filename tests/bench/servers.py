@@ -17,6 +17,8 @@ from pathlib import Path
 
 import aiohttp
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
 
 class ServerFailed(RuntimeError):
     """The server exited, or did not answer its readiness URL in time."""
@@ -57,13 +59,14 @@ class ServerProcess:
     def pid(self) -> int:
         return self._process.pid
 
-    async def wait_ready(self, path: str, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_ready(self, path: str, within: float = 90.0) -> None:
+        deadline = time.monotonic() + within
         async with aiohttp.ClientSession(self.base_url) as http:
             while time.monotonic() < deadline:
                 if self._process.poll() is not None:
-                    raise ServerFailed(f"{self.name} exited ({self._process.returncode}): "
-                                       f"{self.log_tail()}")
+                    raise ServerFailed(
+                        f"{self.name} exited ({self._process.returncode}): {self.log_tail()}"
+                    )
                 try:
                     async with http.get(path) as response:
                         if response.status == 200:
@@ -71,7 +74,7 @@ class ServerProcess:
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(0.1)
-        raise ServerFailed(f"{self.name} did not answer {path} in {timeout:.0f}s: {self.log_tail()}")
+        raise ServerFailed(f"{self.name} did not answer {path} in {within:.0f}s: {self.log_tail()}")
 
     def memory_mb(self) -> dict[str, float]:
         """VmRSS and VmHWM of the server process, in MB (an empty dict once it has exited)."""
@@ -85,6 +88,16 @@ class ServerProcess:
             if key in ("VmRSS", "VmHWM"):
                 found[key] = int(value.split()[0]) / 1024  # kB -> MB
         return found
+
+    def cpu_seconds(self) -> float | None:
+        """User plus system CPU time of the server process and all its threads so far."""
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except OSError:
+            return None
+        # Fields after the parenthesized command name; utime and stime are the 14th and 15th.
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
     def log_tail(self, chars: int = 600) -> str:
         self._log.flush()

@@ -68,6 +68,7 @@ async def create_users(
         check=load.expect(201, then=remember),
         time_limit=time_limit,
         first_index=first,
+        cpu_clock=s.cpu_clock,
     )
     users.attempted = result.next_index
     return result
@@ -89,7 +90,9 @@ async def filter_by_user_name(
         total = body.get("totalResults") if isinstance(body, dict) else None
         return None if total == 1 else f"totalResults {total}, expected 1"
 
-    return await _latency(http, plan, plan.filter_requests, make, load.expect(200, then=one_found))
+    return await _latency(
+        http, s, plan, plan.filter_requests, make, load.expect(200, then=one_found)
+    )
 
 
 async def list_page(http: aiohttp.ClientSession, s: Session, users: Users, plan: Plan) -> Result:
@@ -105,7 +108,7 @@ async def list_page(http: aiohttp.ClientSession, s: Session, users: Users, plan:
         wanted = min(100, len(users.created()))
         return None if found == wanted else f"{found} users on the page, expected {wanted}"
 
-    return await _latency(http, plan, plan.list_requests, make, load.expect(200, then=full_page))
+    return await _latency(http, s, plan, plan.list_requests, make, load.expect(200, then=full_page))
 
 
 async def create_group(http: aiohttp.ClientSession, s: Session) -> tuple[str | None, str]:
@@ -139,9 +142,7 @@ async def add_members(
         return _patch(s, group_id, {"op": "add", "path": "members", "value": value})
 
     count = len(members) // BATCH
-    return await load.run(
-        http, count=count, concurrency=1, make=make, check=_patched, time_limit=plan.step_seconds
-    )
+    return await _sequential(http, s, plan, count, make, _patched)
 
 
 async def remove_member(
@@ -151,9 +152,7 @@ async def remove_member(
         return _patch(s, group_id, {"op": "remove", "path": f'members[value eq "{members[i]}"]'})
 
     count = min(plan.removes, len(members))
-    return await load.run(
-        http, count=count, concurrency=1, make=make, check=_patched, time_limit=plan.step_seconds
-    )
+    return await _sequential(http, s, plan, count, make, _patched)
 
 
 async def get_group(
@@ -171,7 +170,7 @@ async def get_group(
         return None if found == wanted else f"{found} members in the answer, expected {wanted}"
 
     count = plan.group_gets if members is None else plan.full_group_gets
-    return await _latency(http, plan, count, make, load.expect(200, then=shape))
+    return await _latency(http, s, plan, count, make, load.expect(200, then=shape))
 
 
 async def issue_tokens(http: aiohttp.ClientSession, s: Session, users: Users, plan: Plan) -> Result:
@@ -194,14 +193,28 @@ async def issue_tokens(http: aiohttp.ClientSession, s: Session, users: Users, pl
         make=make,
         check=load.expect(200, then=has_token),
         time_limit=plan.step_seconds,
+        cpu_clock=s.cpu_clock,
     )
 
 
 async def _latency(
-    http: aiohttp.ClientSession, plan: Plan, count: int, make: Any, check: load.Check
+    http: aiohttp.ClientSession, s: Session, plan: Plan, count: int, make: Any, check: load.Check
 ) -> Result:
-    """One request at a time, after a short unmeasured warm-up: p50 is the service time."""
+    """A read, one request at a time after a short unmeasured warm-up."""
     await load.run(http, count=WARM_UP, concurrency=1, make=make, check=check, time_limit=5)
+    return await _sequential(http, s, plan, count, make, check)
+
+
+async def _sequential(
+    http: aiohttp.ClientSession, s: Session, plan: Plan, count: int, make: Any, check: load.Check
+) -> Result:
+    """One request at a time: p50 is the time to serve one request, without queueing."""
     return await load.run(
-        http, count=count, concurrency=1, make=make, check=check, time_limit=plan.step_seconds
+        http,
+        count=count,
+        concurrency=1,
+        make=make,
+        check=check,
+        time_limit=plan.step_seconds,
+        cpu_clock=s.cpu_clock,
     )

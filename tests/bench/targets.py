@@ -1,7 +1,7 @@
 """The four servers measured side by side, and how each is started and made ready for the load.
 
 - `sqlite`: seatgate (`seatgate serve`) on a fresh SQLite file in a temporary directory;
-- `postgres`: seatgate on a fresh database of a throwaway PostgreSQL cluster (tests/bench/postgres.py);
+- `postgres`: seatgate on a fresh database of a throwaway PostgreSQL cluster (postgres.py);
 - `peer`: scim2-server's ASGI application with its async in-memory storage, under uvicorn;
 - `ceiling`: a bare aiohttp handler that parses a SCIM user and answers 201 (ceiling_server.py).
 
@@ -15,10 +15,11 @@ import importlib.util
 import json
 import shutil
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -58,6 +59,8 @@ class Session:
     product_headers: dict[str, str] | None = None
     # Why a capability is unusable although the server should have it (a set-up call failed).
     broken: dict[str, str] = field(default_factory=dict)
+    # The server process's CPU seconds so far (PostgreSQL's own processes are not counted).
+    cpu_clock: Callable[[], float | None] | None = None
 
     @property
     def abilities(self) -> frozenset[str]:
@@ -77,6 +80,7 @@ async def launch(key: str, workdir: Path) -> AsyncIterator[tuple[ServerProcess, 
             session = Session(key, "/v2", {"Content-Type": SCIM_MEDIA_TYPE})
         else:
             session = Session(key, "/scim/v2", {"Content-Type": SCIM_MEDIA_TYPE})
+        session.cpu_clock = server.cpu_seconds
         yield server, session
 
 
@@ -106,10 +110,9 @@ def _started(key: str, workdir: Path) -> Iterator[ServerProcess]:
 
 def _seatgate_argv(port: int, database_url: str) -> list[str]:
     script = shutil.which("seatgate", path=str(Path(sys.executable).parent))
-    command = (
-        [script] if script else [sys.executable, "-c", "import sys; from gateway.cli import main; sys.exit(main())"]
-    )
-    return [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url]
+    command = [script] if script else [sys.executable, "-m", "gateway.cli"]
+    listen = ["--host", "127.0.0.1", "--port", str(port)]
+    return [*command, "serve", *listen, "--database-url", database_url]
 
 
 def _seatgate_env() -> dict[str, str]:
@@ -161,7 +164,9 @@ async def _seatgate_session(key: str, base_url: str) -> Session:
     return session
 
 
-async def _post(http: aiohttp.ClientSession, path: str, body: dict[str, object]) -> tuple[dict | None, str]:
+async def _post(
+    http: aiohttp.ClientSession, path: str, body: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str]:
     try:
         async with http.post(path, json=body) as response:
             text = await response.text()

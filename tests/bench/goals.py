@@ -1,0 +1,132 @@
+"""The performance targets of issue 6, each checked against a run: measured value and PASS/FAIL.
+
+The targets are stated in wall-clock figures (throughput, p50). On a machine shared with other
+work those move with the machine's load, so each target also notes the same comparison made by
+server CPU time per request, which such load hardly moves.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.bench.load import Result
+from tests.bench.plan import Plan
+from tests.bench.scenario import TargetRun
+from tests.bench.targets import LABELS
+
+Runs = dict[str, TargetRun]
+Measure = Callable[[TargetRun, Runs], float | None]
+Hint = Callable[[TargetRun, Runs], str]
+Figure = Callable[[Result | None], float | None]
+
+HEADER = ["server", "target", "measured", "goal", "result", "notes"]
+# Targets are checked for seatgate; the other servers are what it is compared with.
+CHECKED = ("sqlite", "postgres")
+
+
+@dataclass(frozen=True)
+class Goal:
+    name: str
+    goal: str
+    measure: Measure
+    shown: Callable[[float], str]
+    passes: Callable[[float], bool]
+    by_cpu: Hint | None = None
+
+
+def _throughput(result: Result | None) -> float | None:
+    return None if result is None else result.throughput
+
+
+def _p50(result: Result | None) -> float | None:
+    return None if result is None else result.percentile_ms(50)
+
+
+def _cpu(result: Result | None) -> float | None:
+    return None if result is None else result.server_cpu_ms
+
+
+def _versus(row: str, base: str, figure: Figure) -> Measure:
+    """This server's figure for `row` divided by the `base` server's."""
+
+    def measure(run: TargetRun, runs: Runs) -> float | None:
+        mine = figure(run.results.get(row))
+        theirs = figure(runs[base].results.get(row)) if base in runs else None
+        return mine / theirs if mine is not None and theirs else None
+
+    return measure
+
+
+def _p50_of(row: str) -> Measure:
+    return lambda run, runs: _p50(run.results.get(row))
+
+
+def _growth(run: TargetRun, runs: Runs) -> float | None:
+    start, after = run.memory.get("rss_start"), run.memory.get("rss_after_creates")
+    return None if start is None or after is None else after - start
+
+
+def _cpu_versus(row: str, base: str, *, inverse: bool) -> Hint:
+    """The CPU comparison: for a throughput, the base's CPU per request over this server's."""
+
+    def hint(run: TargetRun, runs: Runs) -> str:
+        ratio = _versus(row, base, _cpu)(run, runs)
+        if ratio is None:
+            return ""
+        return f"by server CPU per request: {1 / ratio if inverse else ratio:.2f}x"
+
+    return hint
+
+
+def _cpu_of(row: str) -> Hint:
+    def hint(run: TargetRun, runs: Runs) -> str:
+        cpu = _cpu(run.results.get(row))
+        return "" if cpu is None else f"server CPU {cpu:.2f} ms per request"
+
+    return hint
+
+
+def goals(plan: Plan) -> list[Goal]:
+    largest = plan.checkpoints[-1]
+    times = "{:.2f}x".format
+    ms = "{:.2f} ms".format
+    return [
+        Goal("POST /Users throughput vs peer", "≥ 2x", _versus("create", "peer", _throughput),
+             times, lambda v: v >= 2, _cpu_versus("create", "peer", inverse=True)),
+        Goal("POST /Users throughput vs ceiling", "≥ 25%",
+             _versus("create", "ceiling", _throughput), "{:.0%}".format, lambda v: v >= 0.25,
+             _cpu_versus("create", "ceiling", inverse=True)),
+        Goal("list page of 100, p50 vs peer", "≤ 0.25x", _versus("list", "peer", _p50),
+             times, lambda v: v <= 0.25, _cpu_versus("list", "peer", inverse=False)),
+        Goal(f"PATCH remove 1 of {plan.group_size:,} members, p50", "< 5 ms",
+             _p50_of("patch_remove"), ms, lambda v: v < 5, _cpu_of("patch_remove")),
+        Goal(f"filter userName eq at {largest:,} users, p50", "< 3 ms",
+             _p50_of(f"filter@{largest}"), ms, lambda v: v < 3, _cpu_of(f"filter@{largest}")),
+        Goal(f"RSS growth over {plan.users:,} users created", "< 50 MB", _growth,
+             "{:.1f} MB".format, lambda v: v < 50),
+    ]  # fmt: skip
+
+
+def _short_of_plan(plan: Plan, run: TargetRun) -> str:
+    created = run.memory.get("created")
+    if created is None or created >= plan.users:
+        return ""
+    return f"only {created:,.0f} of {plan.users:,} users were created in the time limit"
+
+
+def evaluate(plan: Plan, runs: Runs) -> list[list[str]]:
+    """One line per seatgate server and goal: measured value, goal, PASS/FAIL/NO DATA, notes."""
+    lines = []
+    for key in CHECKED:
+        if key not in runs:
+            continue
+        short = _short_of_plan(plan, runs[key])
+        for goal in goals(plan):
+            value = goal.measure(runs[key], runs)
+            hint = goal.by_cpu(runs[key], runs) if goal.by_cpu else ""
+            notes = "; ".join(note for note in (hint, short) if note)
+            if value is None:
+                lines.append([LABELS[key], goal.name, "n/a", goal.goal, "NO DATA", notes])
+                continue
+            verdict = "PASS" if goal.passes(value) else "FAIL"
+            lines.append([LABELS[key], goal.name, goal.shown(value), goal.goal, verdict, notes])
+    return lines
