@@ -1,23 +1,21 @@
 """Group membership as set operations in SQL: what is added or removed costs in proportion to
-the ids named, never to the size of the group.
+the ids named, never to the size of the group (seats/membership_sql.py holds the statements
+that make sure of it on both engines).
 
 A member of a group is a User (members.id) or a nested Group (groups.id) of the same org
 (RFC 7643 §4.2). These functions neither lock the group nor bump its version: the group
 service (seats/groups.py) does both once per change, however many steps the change has.
 """
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats.clock import utcnow
+from seats import membership_sql
 from seats.errors import InvalidValue
-from seats.storage.tables import UTCDateTime, group_members, groups, members
+from seats.storage.tables import group_members, groups, members
 
 
 @dataclass(frozen=True)
@@ -34,21 +32,6 @@ def unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def among(conn: AsyncConnection, column: sa.ColumnElement[Any], ids: Sequence[str]) -> Any:
-    """`column IN ids`, with the ids bound as ONE parameter: a PostgreSQL array, or a JSON
-    array that SQLite reads with json_each. An IN list binds one parameter per id, which
-    breaks past the engines' parameter limits (32,766 / 32,767) and costs a compile per size.
-    """
-    if conn.dialect.name == "postgresql":
-        # IN (SELECT unnest(...)) rather than = ANY(...): once asyncpg's prepared statement
-        # gets a generic plan, = ANY over a large array becomes a sequential scan testing each
-        # row against every id (seconds for 10,000 ids), while unnest stays an index lookup.
-        array = sa.literal(list(ids), type_=postgresql.ARRAY(sa.String))
-        return column.in_(sa.select(sa.func.unnest(array)))
-    values = sa.func.json_each(sa.literal(json.dumps(list(ids)))).table_valued("value")
-    return column.in_(sa.select(values.c.value))
-
-
 async def resolve_types(
     conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[str]
 ) -> dict[str, str]:
@@ -60,21 +43,13 @@ async def resolve_types(
     """
     if group_id in ids:
         raise InvalidValue(f"group {group_id} cannot be a member of itself")
-    found: dict[str, str] = {}
-    for table, kind in ((members, "User"), (groups, "Group")):
-        query = sa.select(table.c.id).where(table.c.org_id == org_id, among(conn, table.c.id, ids))
-        if conn.dialect.name == "postgresql":
-            # FOR KEY SHARE holds the rows until commit against a concurrent DELETE of the
-            # user or group, so no membership can outlive its member (SQLite: single writer).
-            query = query.with_for_update(read=True, key_share=True)
-        found.update(dict.fromkeys((await conn.execute(query)).scalars(), kind))
+    found = await membership_sql.kinds_of(conn, org_id, ids)
     unknown = [member_id for member_id in ids if member_id not in found]
     if unknown:
-        shown = ", ".join(unknown[:20]) + (
-            f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
-        )
+        more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
         raise InvalidValue(
-            f"no user or group with id {shown} exists in this organization", unknown=unknown
+            f"no user or group with id {', '.join(unknown[:20])}{more} exists in this organization",
+            unknown=unknown,
         )
     return found
 
@@ -84,44 +59,19 @@ async def add(conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[s
     ids = unique(ids)
     if not ids:
         return 0
-    await resolve_types(conn, org_id, group_id, ids)
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
-        group_members
-    )
-    now = sa.literal(utcnow(), UTCDateTime())
-    # The rows are selected in SQL from the ids bound as one parameter, rather than sent one
-    # by one; the member's type comes from the table it is found in.
-    rows = sa.union_all(
-        *(
-            sa.select(
-                sa.literal(group_id), table.c.id, sa.literal(kind), table.c.org_id, now
-            ).where(table.c.org_id == org_id, among(conn, table.c.id, ids))
-            for table, kind in ((members, "User"), (groups, "Group"))
-        )
-    )
-    statement = (
-        insert.from_select(["group_id", "member_id", "member_type", "org_id", "created_at"], rows)
-        # An id already in the group is skipped without reading the group first (RFC 7644
-        # §3.5.2.1: adding a value already present changes nothing). RETURNING counts the
-        # rows really inserted, on both engines.
-        .on_conflict_do_nothing(index_elements=["group_id", "member_id"])
-        .returning(group_members.c.member_id)
-    )
-    return len((await conn.execute(statement)).all())
+    kinds = await resolve_types(conn, org_id, group_id, ids)
+    return await membership_sql.insert_members(conn, org_id, group_id, kinds)
 
 
 async def remove(conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[str]) -> int:
-    """Remove the named members; ids that are not members are ignored. Return how many left."""
+    """Remove the named members; ids that are not members are ignored. Return how many left.
+
+    The caller has checked that the group is this org's (its members are too).
+    """
+    ids = unique(ids)
     if not ids:
         return 0
-    result = await conn.execute(
-        group_members.delete().where(
-            group_members.c.group_id == group_id,
-            group_members.c.org_id == org_id,
-            among(conn, group_members.c.member_id, unique(ids)),
-        )
-    )
-    return result.rowcount
+    return await membership_sql.delete_members(conn, group_id, ids)
 
 
 async def remove_all(conn: AsyncConnection, org_id: str, group_id: str) -> int:

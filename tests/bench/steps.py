@@ -96,7 +96,8 @@ async def filter_by_user_name(
 
 
 async def list_page(http: aiohttp.ClientSession, s: Session, users: Users, plan: Plan) -> Result:
-    pages = max(1, len(users.created()) - 100)
+    total = len(users.created())
+    pages = max(1, total - 100)
 
     def make(i: int) -> Req:
         start = 1 + (i * 7919 * 100) % pages
@@ -105,7 +106,7 @@ async def list_page(http: aiohttp.ClientSession, s: Session, users: Users, plan:
 
     def full_page(i: int, body: Any) -> str | None:
         found = len(body.get("Resources", [])) if isinstance(body, dict) else 0
-        wanted = min(100, len(users.created()))
+        wanted = min(100, total)
         return None if found == wanted else f"{found} users on the page, expected {wanted}"
 
     return await _latency(http, s, plan, plan.list_requests, make, load.expect(200, then=full_page))

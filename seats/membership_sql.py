@@ -1,0 +1,120 @@
+"""The membership statements that take a list of ids, shaped so that their cost is
+proportional to the ids on either engine, whatever the planner believes about the tables.
+
+Two hazards shape them:
+- bound parameters: an `IN (:id1, :id2, ...)` list breaks past 32,766 (SQLite) / 32,767
+  (PostgreSQL) parameters, so the ids travel as ONE parameter: a PostgreSQL array, or a JSON
+  array that SQLite reads with json_each;
+- PostgreSQL plans: right after a group is filled (before autovacuum has analyzed the table)
+  the planner may believe a 100,000-member group holds one row and join it to the ids with a
+  nested loop testing every pair (minutes for 30,000 ids; seen in the tests). So each id is
+  looked up by its own index probe, in a form the planner cannot turn into a join: a scalar
+  subquery per id. SQLite's planner always probes the primary key for these shapes.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seats.clock import utcnow
+from seats.storage.tables import UTCDateTime, group_members, groups, members
+
+_KINDS = ((members, "User"), (groups, "Group"))
+
+
+def _is_postgresql(conn: AsyncConnection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _array(values: Sequence[str]) -> Any:
+    return sa.literal(list(values), type_=postgresql.ARRAY(sa.String))
+
+
+def _json_values(values: Sequence[Any]) -> Any:
+    return sa.func.json_each(sa.literal(json.dumps(list(values)))).table_valued("value")
+
+
+async def kinds_of(conn: AsyncConnection, org_id: str, ids: Sequence[str]) -> dict[str, str]:
+    """ "User" or "Group" for each id that is a user or group of the org (others left out).
+
+    On PostgreSQL the rows found are held FOR KEY SHARE until commit, so a concurrent DELETE
+    of that user or group waits, and no membership outlives its member (SQLite has a single
+    writer).
+    """
+    if not _is_postgresql(conn):
+        found: dict[str, str] = {}
+        for table, kind in _KINDS:
+            ids_in = table.c.id.in_(sa.select(_json_values(ids).c.value))
+            query = sa.select(table.c.id).where(table.c.org_id == org_id, ids_in)
+            found.update(dict.fromkeys((await conn.execute(query)).scalars(), kind))
+        return found
+    wanted = sa.func.unnest(_array(ids)).table_valued("id").render_derived()
+    probes = [
+        sa.select(sa.literal(kind))
+        .where(table.c.id == wanted.c.id, table.c.org_id == org_id)
+        .with_for_update(read=True, key_share=True)
+        .scalar_subquery()
+        for table, kind in _KINDS
+    ]
+    query = sa.select(wanted.c.id, sa.func.coalesce(*probes).label("kind"))
+    return {row.id: row.kind for row in await conn.execute(query) if row.kind is not None}
+
+
+async def insert_members(
+    conn: AsyncConnection, org_id: str, group_id: str, kinds: Mapping[str, str]
+) -> int:
+    """Insert (group, member, kind) rows, skipping members already in; return how many."""
+    now = sa.literal(utcnow(), UTCDateTime())
+    if _is_postgresql(conn):
+        pairs = (
+            sa.func.unnest(_array(list(kinds)), _array(list(kinds.values())))
+            .table_valued("id", "kind")
+            .render_derived()
+        )
+        rows = sa.select(sa.literal(group_id), pairs.c.id, pairs.c.kind, sa.literal(org_id), now)
+        insert: Any = postgresql.insert(group_members)
+    else:
+        pairs = _json_values([[member_id, kind] for member_id, kind in kinds.items()])
+        rows = sa.select(
+            sa.literal(group_id),
+            sa.func.json_extract(pairs.c.value, "$[0]"),
+            sa.func.json_extract(pairs.c.value, "$[1]"),
+            sa.literal(org_id),
+            now,
+            # SQLite reads "SELECT ... ON CONFLICT" as a join constraint without a WHERE.
+        ).where(sa.true())
+        insert = sqlite.insert(group_members)
+    statement = (
+        insert.from_select(["group_id", "member_id", "member_type", "org_id", "created_at"], rows)
+        # Adding a member already present changes nothing (RFC 7644 §3.5.2.1), and the group
+        # is not read to know it. RETURNING counts the rows really inserted.
+        .on_conflict_do_nothing(index_elements=["group_id", "member_id"])
+        .returning(group_members.c.member_id)
+    )
+    return len((await conn.execute(statement)).all())
+
+
+_POSTGRESQL_DELETE = sa.text(
+    """
+    DELETE FROM group_members WHERE ctid = ANY(ARRAY(
+        SELECT (SELECT ctid FROM group_members WHERE group_id = :group_id AND member_id = u.id)
+        FROM unnest(:ids) AS u(id)
+    ))
+    RETURNING member_id
+    """
+).bindparams(sa.bindparam("ids", type_=postgresql.ARRAY(sa.String)))
+
+
+async def delete_members(conn: AsyncConnection, group_id: str, ids: Sequence[str]) -> int:
+    """Delete these members from the group (ids that are not members are ignored)."""
+    if _is_postgresql(conn):
+        # One primary-key probe per id collects the rows' ctids; the DELETE is a TID scan.
+        result = await conn.execute(_POSTGRESQL_DELETE, {"group_id": group_id, "ids": list(ids)})
+        return len(result.all())
+    ids_in = group_members.c.member_id.in_(sa.select(_json_values(ids).c.value))
+    statement = group_members.delete().where(group_members.c.group_id == group_id, ids_in)
+    return (await conn.execute(statement)).rowcount
