@@ -61,15 +61,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _preface(plan: Plan, chosen: list[str], seconds: float) -> list[str]:
+def _measuring_args(argv: list[str]) -> list[str]:
+    """The command line without the options that only say where output goes."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--output", "--keep-logs"):
+            skip = True
+        elif not arg.startswith(("--output=", "--keep-logs=")):
+            kept.append(arg)
+    return kept
+
+
+def _preface(plan: Plan, argv: list[str], chosen: list[str], seconds: float) -> list[str]:
     day = datetime.date.today().isoformat()
     return [
         f"## seatgate benchmark, {day}",
         "",
-        f"`{' '.join(['python -m tests.bench', *sys.argv[1:]])}` — {plan.users:,} users per "
-        f"server, POST /Users at concurrency {CREATE_CONCURRENCY}, latency steps one request "
-        f"at a time; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"{seconds:.0f} s in all. Servers: {', '.join(LABELS[key] for key in chosen)}.",
+        f"`{' '.join(['python -m tests.bench', *_measuring_args(argv)])}` — "
+        f"{plan.users:,} users per server, POST /Users at concurrency {CREATE_CONCURRENCY}, "
+        f"latency steps one request at a time; {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {seconds:.0f} s in all. "
+        f"Servers: {', '.join(LABELS[key] for key in chosen)}.",
     ]
 
 
@@ -84,6 +99,7 @@ async def _run(plan: Plan, chosen: list[str], workdir: Path) -> dict[str, scenar
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     if args.users is not None and args.users < 1:
         raise SystemExit("--users must be at least 1")
@@ -96,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             args.keep_logs.mkdir(parents=True, exist_ok=True)
             for log_file in Path(tmp).glob("*/*.log"):
                 (args.keep_logs / log_file.name).write_bytes(log_file.read_bytes())
-    text = render(plan, runs, _preface(plan, args.targets, time.monotonic() - started))
+    text = render(plan, runs, _preface(plan, argv, args.targets, time.monotonic() - started))
     print(text)
     if args.output:
         args.output.write_text(text + "\n")

@@ -101,7 +101,7 @@ def memory_table(runs: dict[str, TargetRun]) -> list[str]:
                 _num(start),
                 _num(after),
                 _num(growth),
-                _num(memory.get("created"), 0),
+                _num(run.users, 0),
                 _num(memory.get("peak")),
                 _ratio(memory.get("peak"), peak("peer")),
                 _ratio(memory.get("peak"), peak("ceiling")),

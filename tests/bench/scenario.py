@@ -55,7 +55,11 @@ def rows(plan: Plan) -> list[tuple[str, str]]:
 class TargetRun:
     key: str
     results: dict[str, Result | None] = field(default_factory=dict)  # None: n/a
+    # rss_start, rss_after_creates, peak (MB); load_start, load_end (1-minute load average).
     memory: dict[str, float] = field(default_factory=dict)
+    # The scale reached: users created, members in the group.
+    users: int | None = None
+    group: int | None = None
     error: str | None = None
 
 
@@ -141,7 +145,7 @@ async def _create_and_filter(
     if len(legs) > 1:
         created.note = "by leg " + ", ".join(legs)
     run.results["create"] = created
-    run.memory["created"] = len(users.created())
+    run.users = len(users.created())
 
 
 async def _groups(
@@ -166,7 +170,9 @@ async def _groups(
     members = [member for member in ids if member]
     added = await steps.add_members(http, s, group_id, members, plan)
     run.results["patch_add"] = added
-    in_group = members[: added.ok * BATCH] if added.failures == 0 else members[:0]
+    # Batches go one at a time in order, so the first `ok` went in; after a failure, which
+    # members the group holds is not known for sure.
+    in_group = members[: added.ok * BATCH] if added.failures == 0 else []
     if not in_group:
         for row in ("patch_remove", "group_excluded", "group_full"):
             run.results[row] = load.failed("the group could not be filled")
@@ -176,6 +182,7 @@ async def _groups(
     run.results["group_excluded"] = await steps.get_group(http, s, group_id, plan, members=None)
     left = len(in_group) - removed.ok
     run.results["group_full"] = await steps.get_group(http, s, group_id, plan, members=left)
+    run.group = len(in_group)
     if len(in_group) < plan.group_size:
         for row in ("patch_add", "patch_remove", "group_excluded", "group_full"):
             result = run.results[row]

@@ -142,7 +142,7 @@ async def add_members(
         value = [{"value": member} for member in batch]
         return _patch(s, group_id, {"op": "add", "path": "members", "value": value})
 
-    count = len(members) // BATCH
+    count = -(-len(members) // BATCH)  # the last batch may be short
     return await _sequential(http, s, plan, count, make, _patched)
 
 

@@ -461,3 +461,19 @@ async def test_a_patch_that_changes_nothing_keeps_the_version(
     )
     assert response.status == 200
     assert response.headers["ETag"] == 'W/"1"'
+
+
+async def test_a_path_less_add_with_members_adds_them_and_sets_the_other_attributes(
+    client: TestClient, scim: dict[str, str]
+) -> None:
+    ann, bob = await users(client, scim, "ann", "bob")
+    group = await create_group(client, scim, "Eng", ann)
+    response = await client.patch(
+        f"{BASE}/Groups/{group['id']}",
+        json=patch_body({"op": "add", "value": {"members": [{"value": bob}], "externalId": "x-1"}}),
+        headers=scim,
+    )
+    assert response.status == 200, await response.text()
+    body = await response.json(content_type=None)
+    assert body["externalId"] == "x-1"
+    assert {entry["value"] for entry in body["members"]} == {ann, bob}
