@@ -8,6 +8,7 @@ scim2-models, by dumping a one-member sample group with the same selection (`mem
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,6 +27,7 @@ from scim.user_mapping import unstorable
 from seats.group_members import MemberRef
 from seats.groups import GroupDraft
 from seats.model import Group
+from seats.storage.tables import MEMBER_DISPLAY_LENGTH
 
 # Attributes that live in their own columns (or are the server's); the rest of a Group
 # resource, extensions included, is kept opaque in `resource`.
@@ -50,11 +52,19 @@ def response_parameters(query: Mapping[str, str]) -> Selection:
     )
 
 
-def parse_group(body: Any, context: Context) -> tuple[GroupDraft, list[str]]:
-    """A POST (RFC 7644 §3.3) or PUT (§3.5.1) body: the group's attributes and member ids."""
+@dataclass(frozen=True)
+class MemberEntries:
+    """The `members` entries a client sent: their ids in order, and the displays it gave."""
+
+    ids: tuple[str, ...]
+    displays: dict[str, str]
+
+
+def parse_group(body: Any, context: Context) -> tuple[GroupDraft, MemberEntries]:
+    """A POST (RFC 7644 §3.3) or PUT (§3.5.1) body: the group's attributes and members."""
     _check_schemas(body)
     resource = GroupResource.model_validate(body, scim_ctx=context, scim_policy=POLICY)
-    return draft_from_resource(resource), member_ids(resource.members or [])
+    return draft_from_resource(resource), member_entries(resource.members or [])
 
 
 def draft_from_resource(resource: Any) -> GroupDraft:
@@ -88,20 +98,28 @@ def _check_schemas(body: Any) -> None:
         raise InvalidValueException(detail=f"schemas must be [{GROUP_SCHEMA!r}] for a Group")
 
 
-def member_ids(entries: Iterable[GroupMember]) -> list[str]:
+def member_entries(entries: Iterable[GroupMember]) -> MemberEntries:
     ids = []
+    displays = {}
     for entry in entries:
         if not entry.value:
             raise InvalidValueException(detail="each entry of members needs a value (an id)")
         ids.append(entry.value)
-    return ids
+        if entry.display:
+            if len(entry.display) > MEMBER_DISPLAY_LENGTH or unstorable(entry.display):
+                raise InvalidValueException(
+                    detail=f"a member's display is text of at most {MEMBER_DISPLAY_LENGTH} "
+                    "characters, without NUL"
+                )
+            displays[entry.value] = entry.display
+    return MemberEntries(tuple(ids), displays)
 
 
-def parse_member_entries(value: Any) -> list[str]:
-    """The ids of a PATCH value for `members`: a list of entries (or one entry)."""
+def parse_member_entries(value: Any) -> MemberEntries:
+    """The entries of a PATCH value for `members`: a list of entries (or one entry)."""
     entries = value if isinstance(value, list) else [value]
     try:
-        return member_ids(
+        return member_entries(
             GroupMember.model_validate(
                 entry, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
             )

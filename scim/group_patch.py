@@ -90,9 +90,9 @@ def _split_root_value(operation: GroupOperation, plan: PatchPlan) -> None:
     if key is None:
         plan.attribute_operations.append(operation)
         return
-    ids = tuple(parse_member_entries(value[key] or []))
+    entries = parse_member_entries(value[key] or [])
     action = MembershipAction.ADD if operation.op == Op.add else MembershipAction.REPLACE
-    plan.membership.append(MembershipChange(action, ids))
+    plan.membership.append(MembershipChange(action, entries.ids, entries.displays))
     rest = {name: item for name, item in value.items() if name != key}
     if rest:
         plan.attribute_operations.append(
@@ -117,15 +117,15 @@ async def _membership_changes(
         if path.value_filter is None:
             # Microsoft Entra: {"op": "Remove", "path": "members", "value": [{"value": id}]}
             # removes only the members listed (scim/schemas.py POLICY, remove_value_as_filter).
-            ids = tuple(parse_member_entries(operation.value))
+            ids = parse_member_entries(operation.value).ids
             return [MembershipChange(MembershipAction.REMOVE, ids)]
         if selected is None:
             selected = await _evaluate_filter(operation, load_members)
         return [MembershipChange(MembershipAction.REMOVE, tuple(selected))]
-    ids = tuple(parse_member_entries(operation.value if operation.value is not None else []))
+    entries = parse_member_entries(operation.value if operation.value is not None else [])
     if path.value_filter is None:
         action = MembershipAction.ADD if operation.op == Op.add else MembershipAction.REPLACE
-        return [MembershipChange(action, ids)]
+        return [MembershipChange(action, entries.ids, entries.displays)]
     if selected is None:
         raise InvalidPathException(
             path=str(path),
@@ -133,11 +133,12 @@ async def _membership_changes(
         )
     if operation.op == Op.add:
         # Entra adds through a filter that matches nothing yet: the entry the filter names.
-        return [MembershipChange(MembershipAction.ADD, tuple(selected) + ids)]
+        ids = tuple(selected) + entries.ids
+        return [MembershipChange(MembershipAction.ADD, ids, entries.displays)]
     # Replacing the selected entries: they leave, the value's entries join (§3.5.2.3).
     return [
         MembershipChange(MembershipAction.REMOVE, tuple(selected)),
-        MembershipChange(MembershipAction.ADD, ids),
+        MembershipChange(MembershipAction.ADD, entries.ids, entries.displays),
     ]
 
 

@@ -35,9 +35,11 @@ from seats.model import Group
 async def create_group(request: ScimRequest, context: ScimContext) -> ScimResponse:
     """POST /Groups (RFC 7644 §3.3): 201 with the group and its Location."""
     selection = mapping.response_parameters(request.query)
-    draft, ids = mapping.parse_group(request.body, Context.RESOURCE_CREATION_REQUEST)
+    draft, entries = mapping.parse_group(request.body, Context.RESOURCE_CREATION_REQUEST)
     async with context.database.transaction() as conn:
-        group = await groups.create_group(conn, context.org_id, draft, ids)
+        group = await groups.create_group(
+            conn, context.org_id, draft, entries.ids, entries.displays
+        )
         refs = await _members_if_shown(conn, context, group, selection)
     return _respond(201, group, refs, context, selection, created=True)
 
@@ -59,14 +61,15 @@ async def replace_group(request: ScimRequest, context: ScimContext) -> ScimRespo
     The membership is diffed against the stored ids, so only the difference is written.
     """
     selection = mapping.response_parameters(request.query)
-    draft, ids = mapping.parse_group(request.body, Context.RESOURCE_REPLACEMENT_REQUEST)
+    draft, entries = mapping.parse_group(request.body, Context.RESOURCE_REPLACEMENT_REQUEST)
     async with context.database.transaction() as conn:
         group = await groups.replace_group(
             conn,
             context.org_id,
             request.params["id"],
             draft,
-            ids,
+            entries.ids,
+            entries.displays,
             if_version=if_match_version(request),
         )
         refs = await _members_if_shown(conn, context, group, selection)

@@ -7,8 +7,9 @@ A member of a group is a User (members.id) or a nested Group (groups.id) of the 
 service (seats/groups.py) does both once per change, however many steps the change has.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats import membership_sql
 from seats.errors import InvalidValue
 from seats.storage.tables import group_members, groups, members
+
+NO_DISPLAYS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,23 @@ async def resolve_types(
     return found
 
 
-async def add(conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[str]) -> int:
-    """Add the members that are not members yet; return how many were added."""
+async def add(
+    conn: AsyncConnection,
+    org_id: str,
+    group_id: str,
+    ids: Sequence[str],
+    displays: Mapping[str, str] = NO_DISPLAYS,
+) -> int:
+    """Add the members that are not members yet; return how many were added.
+
+    `displays` are the names the client sent with some of them, shown back instead of the
+    member's own name. A member already in keeps the display it joined with.
+    """
     ids = unique(ids)
     if not ids:
         return 0
     kinds = await resolve_types(conn, org_id, group_id, ids)
-    return await membership_sql.insert_members(conn, org_id, group_id, kinds)
+    return await membership_sql.insert_members(conn, org_id, group_id, kinds, displays)
 
 
 async def remove(conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[str]) -> int:
@@ -83,7 +96,13 @@ async def remove_all(conn: AsyncConnection, org_id: str, group_id: str) -> int:
     return result.rowcount
 
 
-async def replace(conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[str]) -> int:
+async def replace(
+    conn: AsyncConnection,
+    org_id: str,
+    group_id: str,
+    ids: Sequence[str],
+    displays: Mapping[str, str] = NO_DISPLAYS,
+) -> int:
     """Make the membership exactly `ids` (a PUT, or a PATCH replace on members).
 
     The group's member ids are read once to compute the difference; only the difference is
@@ -95,7 +114,7 @@ async def replace(conn: AsyncConnection, org_id: str, group_id: str, ids: Sequen
     leaving = [member_id for member_id in current if member_id not in wanted_set]
     joining = [member_id for member_id in wanted if member_id not in current]
     return await remove(conn, org_id, group_id, leaving) + await add(
-        conn, org_id, group_id, joining
+        conn, org_id, group_id, joining, displays
     )
 
 
@@ -140,7 +159,10 @@ async def members_of(
             group_members.c.member_id,
             group_members.c.member_type,
             sa.func.coalesce(
-                members.c.display_name, members.c.user_name, nested.c.display_name
+                group_members.c.display,
+                members.c.display_name,
+                members.c.user_name,
+                nested.c.display_name,
             ).label("display"),
         )
         .select_from(

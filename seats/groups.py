@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats import group_members
 from seats.clock import new_id, utcnow
 from seats.errors import Conflict, NotFound, VersionMismatch
+from seats.group_members import NO_DISPLAYS
 from seats.members import fold
 from seats.model import Group
 from seats.storage.tables import groups
@@ -46,6 +47,8 @@ class MembershipAction(StrEnum):
 class MembershipChange:
     action: MembershipAction
     member_ids: tuple[str, ...] = ()
+    # The display names the client sent with the members that join, by member id.
+    displays: Mapping[str, str] = field(default_factory=dict)
 
 
 async def get_group(conn: AsyncConnection, org_id: str, group_id: str) -> Group:
@@ -97,7 +100,11 @@ async def group_value(
 
 
 async def create_group(
-    conn: AsyncConnection, org_id: str, draft: GroupDraft, member_ids: Sequence[str] = ()
+    conn: AsyncConnection,
+    org_id: str,
+    draft: GroupDraft,
+    member_ids: Sequence[str] = (),
+    displays: Mapping[str, str] = NO_DISPLAYS,
 ) -> Group:
     await _check_display_name_free(conn, org_id, draft.display_name)
     now = utcnow()
@@ -110,7 +117,7 @@ async def create_group(
         "updated_at": now,
     }
     await _write(conn, groups.insert().values(values), draft.display_name)
-    await group_members.add(conn, org_id, values["id"], member_ids)
+    await group_members.add(conn, org_id, values["id"], member_ids, displays)
     return to_group(values)
 
 
@@ -151,11 +158,12 @@ async def replace_group(
     group_id: str,
     draft: GroupDraft,
     member_ids: Sequence[str],
+    displays: Mapping[str, str] = NO_DISPLAYS,
     *,
     if_version: int | None = None,
 ) -> Group:
     """A full replacement (RFC 7644 §3.5.1): the attributes and exactly these members."""
-    change = MembershipChange(MembershipAction.REPLACE, tuple(member_ids))
+    change = MembershipChange(MembershipAction.REPLACE, tuple(member_ids), displays)
     return await update_group(
         conn, org_id, group_id, draft=draft, membership=[change], if_version=if_version
     )
@@ -204,12 +212,12 @@ async def delete_group(
 
 async def _apply(conn: AsyncConnection, org_id: str, group_id: str, step: MembershipChange) -> int:
     if step.action is MembershipAction.ADD:
-        return await group_members.add(conn, org_id, group_id, step.member_ids)
+        return await group_members.add(conn, org_id, group_id, step.member_ids, step.displays)
     if step.action is MembershipAction.REMOVE:
         return await group_members.remove(conn, org_id, group_id, step.member_ids)
     if step.action is MembershipAction.REMOVE_ALL:
         return await group_members.remove_all(conn, org_id, group_id)
-    return await group_members.replace(conn, org_id, group_id, step.member_ids)
+    return await group_members.replace(conn, org_id, group_id, step.member_ids, step.displays)
 
 
 async def _read(conn: AsyncConnection, org_id: str, group_id: str, *, lock: bool) -> Group:

@@ -30,7 +30,7 @@ def _is_postgresql(conn: AsyncConnection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-def _array(values: Sequence[str]) -> Any:
+def _array(values: Sequence[str | None]) -> Any:
     return sa.literal(list(values), type_=postgresql.ARRAY(sa.String))
 
 
@@ -65,31 +65,45 @@ async def kinds_of(conn: AsyncConnection, org_id: str, ids: Sequence[str]) -> di
 
 
 async def insert_members(
-    conn: AsyncConnection, org_id: str, group_id: str, kinds: Mapping[str, str]
+    conn: AsyncConnection,
+    org_id: str,
+    group_id: str,
+    kinds: Mapping[str, str],
+    displays: Mapping[str, str],
 ) -> int:
-    """Insert (group, member, kind) rows, skipping members already in; return how many."""
+    """Insert (group, member, kind, display) rows, skipping members already in; return how
+    many were inserted. `displays` holds the names the client sent, by member id."""
     now = sa.literal(utcnow(), UTCDateTime())
+    names = [displays.get(member_id) for member_id in kinds]
     if _is_postgresql(conn):
-        pairs = (
-            sa.func.unnest(_array(list(kinds)), _array(list(kinds.values())))
-            .table_valued("id", "kind")
-            .render_derived()
-        )
-        rows = sa.select(sa.literal(group_id), pairs.c.id, pairs.c.kind, sa.literal(org_id), now)
-        insert: Any = postgresql.insert(group_members)
-    else:
-        pairs = _json_values([[member_id, kind] for member_id, kind in kinds.items()])
+        rows_in = sa.func.unnest(_array(list(kinds)), _array(list(kinds.values())), _array(names))
+        entries = rows_in.table_valued("id", "kind", "display").render_derived()
         rows = sa.select(
             sa.literal(group_id),
-            sa.func.json_extract(pairs.c.value, "$[0]"),
-            sa.func.json_extract(pairs.c.value, "$[1]"),
+            entries.c.id,
+            entries.c.kind,
+            entries.c.display,
+            sa.literal(org_id),
+            now,
+        )
+        insert: Any = postgresql.insert(group_members)
+    else:
+        entries = _json_values(
+            [list(entry) for entry in zip(kinds, kinds.values(), names, strict=True)]
+        )
+        rows = sa.select(
+            sa.literal(group_id),
+            sa.func.json_extract(entries.c.value, "$[0]"),
+            sa.func.json_extract(entries.c.value, "$[1]"),
+            sa.func.json_extract(entries.c.value, "$[2]"),
             sa.literal(org_id),
             now,
             # SQLite reads "SELECT ... ON CONFLICT" as a join constraint without a WHERE.
         ).where(sa.true())
         insert = sqlite.insert(group_members)
+    columns = ["group_id", "member_id", "member_type", "display", "org_id", "created_at"]
     statement = (
-        insert.from_select(["group_id", "member_id", "member_type", "org_id", "created_at"], rows)
+        insert.from_select(columns, rows)
         # Adding a member already present changes nothing (RFC 7644 §3.5.2.1), and the group
         # is not read to know it. RETURNING counts the rows really inserted.
         .on_conflict_do_nothing(index_elements=["group_id", "member_id"])

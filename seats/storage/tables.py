@@ -22,6 +22,9 @@ metadata = sa.MetaData(
 
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
 
+# The widest `display` stored for a group member; longer ones are refused at the SCIM edge.
+MEMBER_DISPLAY_LENGTH = 256
+
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC, also on SQLite (which stores naive text)."""
@@ -165,6 +168,9 @@ group_members = sa.Table(
     sa.Column("member_id", sa.String(36), primary_key=True),
     sa.Column("member_type", sa.String(10), nullable=False, server_default="User"),
     sa.Column("org_id", sa.String(36), nullable=False),
+    # The `display` the identity provider sent with the member, if any; shown in its place of
+    # the member's current name (RFC 7643 §4.2: what the client wrote is what it reads back).
+    sa.Column("display", sa.String(MEMBER_DISPLAY_LENGTH), nullable=True),
     _created(),
     sa.Index("ix_group_members_member_id", "member_id"),
 )

@@ -84,6 +84,34 @@ async def test_a_group_reads_back_as_it_was_created(
     )
 
 
+async def test_a_member_reads_back_with_the_display_the_client_sent(
+    client: TestClient, scim: dict[str, str]
+) -> None:
+    ann, bob, cy = await users(client, scim, "ann", "bob", "cy")
+    payload = group_payload("Eng")
+    payload["members"] = [{"value": ann, "display": "Ann from Okta"}]
+    response = await client.post(f"{BASE}/Groups", json=payload, headers=scim)
+    group = await response.json(content_type=None)
+    url = f"{BASE}/Groups/{group['id']}"
+    add = {"op": "add", "path": "members", "value": [{"value": bob, "display": "Bob B."}]}
+    await client.patch(url, json=patch_body(add), headers=scim)
+    replace = {
+        "op": "replace",
+        "path": "members",
+        "value": [{"value": ann}, {"value": bob}, {"value": cy, "display": "Cy C."}],
+    }
+    response = await client.patch(url, json=patch_body(replace), headers=scim)
+    assert response.status == 200, await response.text()
+    body = await (await client.get(url, headers=scim)).json(content_type=None)
+    displays = {entry["value"]: entry["display"] for entry in body["members"]}
+    # A member that stays keeps the display it joined with.
+    assert displays == {ann: "Ann from Okta", bob: "Bob B.", cy: "Cy C."}
+    too_long = {"op": "add", "path": "members", "value": [{"value": cy, "display": "x" * 257}]}
+    response = await client.patch(url, json=patch_body(too_long), headers=scim)
+    assert response.status == 400
+    assert (await response.json(content_type=None))["scimType"] == "invalidValue"
+
+
 async def test_a_nested_group_is_a_member_with_type_group_and_a_groups_ref(
     client: TestClient, scim: dict[str, str]
 ) -> None:

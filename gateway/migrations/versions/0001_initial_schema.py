@@ -345,6 +345,7 @@ def upgrade() -> None:
         sa.Column("member_id", sa.String(length=36), nullable=False),
         sa.Column("member_type", sa.String(length=10), server_default="User", nullable=False),
         sa.Column("org_id", sa.String(length=36), nullable=False),
+        sa.Column("display", sa.String(length=256), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["group_id"],
