@@ -1,5 +1,6 @@
 """Settings, read from the environment and CLI flags when the process starts, never at import."""
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -69,15 +70,19 @@ class Settings:
 
 def _parse(name: str, raw: str, kind: type) -> Any:
     try:
+        if kind is dict:
+            parsed = json.loads(raw)
+            if not isinstance(parsed, dict):
+                raise ValueError(raw)
+            return parsed
         if kind is bool:
             if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
                 raise ValueError(raw)
             return raw.lower() in {"1", "true", "yes"}
         return kind(raw)
     except ValueError:
-        raise SettingsError(
-            f"SEATGATE_{name.upper()} must be a {kind.__name__}, got {raw!r}"
-        ) from None
+        what = "JSON object" if kind is dict else kind.__name__
+        raise SettingsError(f"SEATGATE_{name.upper()} must be a {what}, got {raw!r}") from None
 
 
 _ENV_FIELDS: dict[str, type] = {
@@ -107,4 +112,5 @@ _ENV_FIELDS: dict[str, type] = {
     "stripe_webhook_secret": str,
     "stripe_api_base": str,
     "stripe_free_capacity": int,
+    "stripe_legacy_prices": dict,
 }
