@@ -1,5 +1,7 @@
 """SCIM bearer tokens: one per IdP connection, each naming exactly one organization."""
 
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -93,3 +95,36 @@ async def revoke_scim_token(conn: AsyncConnection, org_id: str, token_id: str) -
     )
     if result.rowcount == 0:
         raise NotFound(f"SCIM token {token_id} does not exist or is already revoked")
+
+
+class ScimTokenCache:
+    """The organizations of recently seen SCIM tokens, so that a request does not cost a
+    database round trip to authenticate.
+
+    An entry lives `ttl_seconds`. A revocation made through this process clears the cache at
+    once; another gateway process sharing the database honours it within `ttl_seconds`.
+    Only tokens that were found are kept, by digest, never in the clear.
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0, max_entries: int = 10_000) -> None:
+        self._ttl = ttl_seconds
+        self._max_entries = max_entries
+        self._entries: dict[str, tuple[str, float]] = {}
+
+    async def org_for(self, token: str, lookup: Callable[[], Awaitable[str | None]]) -> str | None:
+        key = digest(token)
+        now = time.monotonic()
+        cached = self._entries.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        org_id = await lookup()
+        if org_id is None:
+            self._entries.pop(key, None)
+            return None
+        if len(self._entries) >= self._max_entries:
+            self._entries.clear()
+        self._entries[key] = (org_id, now + self._ttl)
+        return org_id
+
+    def clear(self) -> None:
+        self._entries.clear()

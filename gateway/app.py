@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
+from auth.scim_tokens import ScimTokenCache
 from gateway.admin.app import create_admin_app
 from gateway.auth_wiring import add_product_token_routes
 from gateway.billing import install_billing
 from gateway.config import Settings
 from gateway.errors import json_errors
-from gateway.keys import DATABASE, SETTINGS
+from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
 from gateway.scim_wiring import create_scim_subapp
 from gateway.worker import install_worker
 from seats.storage.database import Database
@@ -26,6 +27,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[DATABASE] = Database(settings.database_url)
+    app[SCIM_TOKENS] = ScimTokenCache()
     app.cleanup_ctx.append(_database_lifecycle)
     # Billing before the worker: its Stripe client is closed after the worker's last push.
     install_billing(app)

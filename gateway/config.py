@@ -25,6 +25,7 @@ class Settings:
     scim_max_body_bytes: int = 1024 * 1024
     scim_max_bulk_operations: int = 1000
     scim_max_filter_results: int = 1000
+    scim_patch_response_max_members: int = 1000
     scim_rate_limit_per_second: float = 50.0
     scim_rate_limit_burst: int = 200
     # Product tokens.
@@ -94,6 +95,7 @@ _ENV_FIELDS: dict[str, type] = {
     "scim_max_body_bytes": int,
     "scim_max_bulk_operations": int,
     "scim_max_filter_results": int,
+    "scim_patch_response_max_members": int,
     "scim_rate_limit_per_second": float,
     "scim_rate_limit_burst": int,
     "token_audience": str,

@@ -3,7 +3,7 @@
 from aiohttp import web
 
 from auth.scim_tokens import org_for_scim_token
-from gateway.keys import DATABASE, SETTINGS
+from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
 from scim.app import create_scim_app
 from scim.protocol import ScimSettings
 
@@ -11,10 +11,14 @@ from scim.protocol import ScimSettings
 def create_scim_subapp(parent: web.Application) -> web.Application:
     settings = parent[SETTINGS]
     database = parent[DATABASE]
+    tokens = parent[SCIM_TOKENS]
 
     async def org_for_token(token: str) -> str | None:
-        async with database.read() as conn:
-            return await org_for_scim_token(conn, token)
+        async def lookup() -> str | None:
+            async with database.read() as conn:
+                return await org_for_scim_token(conn, token)
+
+        return await tokens.org_for(token, lookup)
 
     return create_scim_app(
         database,
@@ -23,6 +27,7 @@ def create_scim_subapp(parent: web.Application) -> web.Application:
             max_body_bytes=settings.scim_max_body_bytes,
             max_bulk_operations=settings.scim_max_bulk_operations,
             max_filter_results=settings.scim_max_filter_results,
+            patch_response_max_members=settings.scim_patch_response_max_members,
             rate_limit_per_second=settings.scim_rate_limit_per_second,
             rate_limit_burst=settings.scim_rate_limit_burst,
         ),

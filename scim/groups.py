@@ -102,7 +102,9 @@ async def patch_group(request: ScimRequest, context: ScimContext) -> ScimRespons
             membership=plan.membership,
             if_version=if_match_version(request),
         )
-        refs = await _members_if_shown(conn, context, group, selection)
+        refs = await _members_if_shown(
+            conn, context, group, selection, at_most=context.settings.patch_response_max_members
+        )
     return _respond(200, group, refs, context, selection)
 
 
@@ -116,9 +118,21 @@ async def delete_group(request: ScimRequest, context: ScimContext) -> ScimRespon
 
 
 async def _members_if_shown(
-    conn: AsyncConnection, context: ScimContext, group: Group, selection: mapping.Selection
+    conn: AsyncConnection,
+    context: ScimContext,
+    group: Group,
+    selection: mapping.Selection,
+    *,
+    at_most: int | None = None,
 ) -> list[MemberRef] | None:
+    """The members a response carries: None when the selection leaves them out, or when the
+    group has more than `at_most` (a PATCH answer: identity providers do not read members
+    back, and listing 100,000 of them would cost a PATCH that changed one its whole time)."""
     if not mapping.member_keys(selection):
+        return None
+    if at_most is not None and await group_members.has_more_than(
+        conn, context.org_id, group.id, at_most
+    ):
         return None
     return (await group_members.members_of(conn, context.org_id, [group.id]))[group.id]
 

@@ -19,6 +19,8 @@ class ScimSettings:
     max_body_bytes: int = 1024 * 1024
     max_bulk_operations: int = 1000
     max_filter_results: int = 1000
+    # A PATCH on a group with more members answers without `members` (GET reads them).
+    patch_response_max_members: int = 1000
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
 

@@ -127,6 +127,18 @@ async def member_ids(conn: AsyncConnection, org_id: str, group_id: str) -> set[s
     return set(result.scalars())
 
 
+async def has_more_than(conn: AsyncConnection, org_id: str, group_id: str, count: int) -> bool:
+    """Whether the group has more than `count` members: walks at most `count` index entries."""
+    query = (
+        sa.select(group_members.c.member_id)
+        .where(group_members.c.group_id == group_id, group_members.c.org_id == org_id)
+        .order_by(group_members.c.member_id)
+        .offset(count)
+        .limit(1)
+    )
+    return (await conn.execute(query)).first() is not None
+
+
 async def count_members(conn: AsyncConnection, org_id: str, group_id: str) -> int:
     return (
         await conn.execute(

@@ -146,10 +146,10 @@ async def create_member(
         "updated_at": now,
     }
     try:
-        async with conn.begin_nested():
-            await conn.execute(members.insert().values(values))
+        await conn.execute(members.insert(), values)
     except IntegrityError:
-        # Lost the race between the check above and the unique index.
+        # Lost a race with the unique index (the org lock makes it all but impossible); the
+        # transaction is rolled back as the error leaves it.
         raise _user_name_taken(draft.user_name) from None
     member = to_member(values)
     await seating.after_member_written(conn, org, None, member, actor=actor, decision=seat)
@@ -187,12 +187,11 @@ async def replace_member(
         ):
             values["seat_since"] = now
     try:
-        async with conn.begin_nested():
-            await conn.execute(
-                members.update()
-                .where(members.c.id == member_id, members.c.version == before.version)
-                .values(values)
-            )
+        await conn.execute(
+            members.update()
+            .where(members.c.id == member_id, members.c.version == before.version)
+            .values(values)
+        )
     except IntegrityError:
         raise _user_name_taken(draft.user_name) from None
     after = await get_member(conn, org_id, member_id)

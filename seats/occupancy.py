@@ -66,6 +66,12 @@ async def usage(conn: AsyncConnection, org_id: str, *, now: datetime | None = No
     return Usage(active=row[0], over_limit=row[1], pending_invites=row[2], capacity=row[3])
 
 
+async def has_pending_invites(conn: AsyncConnection, org_id: str) -> bool:
+    """Whether an unexpired invite holds a seat (an index probe, not a count)."""
+    query = sa.select(sa.exists().where(invites.c.org_id == org_id, _unexpired_pending(utcnow())))
+    return bool((await conn.execute(query)).scalar())
+
+
 async def promote_waiting(conn: AsyncConnection, org_id: str, *, actor: str) -> list[str]:
     """Give every free seat to an over_limit member, oldest first; return who was promoted."""
     counts = await usage(conn, org_id)

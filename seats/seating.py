@@ -66,6 +66,9 @@ async def seat_for_new_member(
         return SeatDecision(SeatStatus.DEACTIVATED, exempt, Reason.CREATED)
     if exempt:
         return SeatDecision(SeatStatus.ACTIVE, True, Reason.CREATED)
+    if org.seat_limit is None and not await occupancy.has_pending_invites(conn, org.id):
+        # No limit and no invite to hand over: the seat is there, nothing needs counting.
+        return SeatDecision(SeatStatus.ACTIVE, False, Reason.CREATED)
     counts = await occupancy.usage(conn, org.id)
     if counts.pending_invites:
         # An invited address provisioned by the IdP takes the seat its invite held.

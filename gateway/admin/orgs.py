@@ -8,7 +8,7 @@ from aiohttp import web
 from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_token
 from gateway.billing import org_hooks
 from gateway.errors import ApiError, read_json_object
-from gateway.keys import DATABASE
+from gateway.keys import DATABASE, SCIM_TOKENS
 from seats import capacity, seating
 from seats import orgs as org_service
 from seats.model import Org, SeatPolicy
@@ -112,6 +112,7 @@ async def get_scim_tokens(request: web.Request) -> web.Response:
 async def delete_scim_token(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         await revoke_scim_token(conn, request.match_info["org_id"], request.match_info["token_id"])
+    request.config_dict[SCIM_TOKENS].clear()
     return web.Response(status=204)
 
 

@@ -12,10 +12,23 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncTransaction,
+    create_async_engine,
+)
+
+from seats.storage import inline_sqlite
 
 _AFTER_COMMIT = "seatgate_after_commit"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a write transaction waits for another process's SQLite write lock; the wait is a
+# series of asyncio sleeps, so the event loop serves other requests meanwhile.
+SQLITE_WRITE_LOCK_WAIT_SECONDS = 30.0
+# SQLite's own busy handler blocks the calling thread (here, the event loop): kept short, for
+# the rare statement that meets a lock after its transaction began.
+SQLITE_BUSY_WAIT_MS = 100
 
 
 class Database:
@@ -56,19 +69,47 @@ class Database:
 
     @asynccontextmanager
     async def _begin(self, *, immediate: bool) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            if immediate:
-                conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-            callbacks: list[Callable[[], Any]] = []
-            conn.info[_AFTER_COMMIT] = callbacks
+        conn, transaction = await self._connect_and_begin(immediate=immediate)
+        callbacks: list[Callable[[], Any]] = []
+        conn.info[_AFTER_COMMIT] = callbacks
+        try:
             try:
-                async with conn.begin():
-                    yield conn
-            finally:
-                conn.info.pop(_AFTER_COMMIT, None)
+                yield conn
+            except BaseException:
+                await transaction.rollback()
+                raise
+            await transaction.commit()
+        finally:
+            conn.info.pop(_AFTER_COMMIT, None)
+            await conn.close()
         # Reached only when the block committed.
         for callback in callbacks:
             callback()
+
+    async def _connect_and_begin(
+        self, *, immediate: bool
+    ) -> tuple[AsyncConnection, AsyncTransaction]:
+        """A connection in a new transaction. On SQLite, a write transaction waits for another
+        process's write lock with asyncio sleeps, so the event loop serves other requests."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SQLITE_WRITE_LOCK_WAIT_SECONDS
+        pause = 0.002
+        while True:
+            conn = await self.engine.connect()
+            try:
+                if immediate:
+                    conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+                return conn, await conn.begin()
+            except OperationalError as exc:
+                # A failed BEGIN leaves the Connection unusable: it is closed, a new one tried.
+                await conn.close()
+                if not immediate or "locked" not in str(exc.orig) or loop.time() > deadline:
+                    raise
+            except BaseException:
+                await conn.close()
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -81,7 +122,11 @@ def after_commit(conn: AsyncConnection, callback: Callable[[], Any]) -> None:
 
 def _create_engine(url: str, *, pool_size: int) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        connect_args = {
+            "timeout": SQLITE_BUSY_WAIT_MS / 1000,
+            "async_creator_fn": inline_sqlite.connect,
+        }
+        engine = create_async_engine(url, connect_args=connect_args)
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
@@ -97,7 +142,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_WAIT_MS}")
         cursor.close()
 
     @sa.event.listens_for(engine.sync_engine, "begin")

@@ -2,7 +2,7 @@
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import ADMIN_HEADERS, create_org
+from tests.helpers import ADMIN_HEADERS, create_org, scim_headers_for
 
 
 async def test_an_org_is_created_and_read_back(client: TestClient) -> None:
@@ -75,3 +75,20 @@ async def test_a_scim_token_is_shown_once_and_can_be_revoked(client: TestClient)
         f"/admin/v1/orgs/{org['id']}/scim-tokens/{issued['id']}", headers=ADMIN_HEADERS
     )
     assert response.status == 404
+
+
+async def test_a_revoked_scim_token_is_refused_at_once_even_after_recent_use(
+    client: TestClient,
+) -> None:
+    org = await create_org(client)
+    headers = await scim_headers_for(client, org["id"])
+    assert (await client.get("/scim/v2/Users", headers=headers)).status == 200
+    listing = await (
+        await client.get(f"/admin/v1/orgs/{org['id']}/scim-tokens", headers=ADMIN_HEADERS)
+    ).json()
+    token_id = listing["tokens"][0]["id"]
+    response = await client.delete(
+        f"/admin/v1/orgs/{org['id']}/scim-tokens/{token_id}", headers=ADMIN_HEADERS
+    )
+    assert response.status == 204
+    assert (await client.get("/scim/v2/Users", headers=headers)).status == 401

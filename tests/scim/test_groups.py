@@ -1,10 +1,13 @@
 """/Groups over HTTP: create, read, list, replace, patch, delete (RFC 7644 §3.3-§3.6, §3.4.3),
 ETags (§3.14), uniqueness, unknown members and tenant isolation."""
 
+from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from gateway.app import create_app
+from gateway.config import Settings
 from tests.helpers import create_org, scim_headers_for
 from tests.scim.support import BASE, LIST, PATCH_OP, SEARCH, create_user, patch_body, scim_error
 
@@ -505,3 +508,27 @@ async def test_a_path_less_add_with_members_adds_them_and_sets_the_other_attribu
     body = await response.json(content_type=None)
     assert body["externalId"] == "x-1"
     assert {entry["value"] for entry in body["members"]} == {ann, bob}
+
+
+async def test_a_patch_on_a_group_beyond_the_response_limit_answers_without_its_members(
+    aiohttp_client: Any, settings: Settings
+) -> None:
+    app = create_app(replace(settings, scim_patch_response_max_members=2))
+    client = await aiohttp_client(app)
+    org = await create_org(client)
+    scim = await scim_headers_for(client, org["id"])
+    ann, bob, cy = await users(client, scim, "ann", "bob", "cy")
+    group = await create_group(client, scim, "Eng", ann)
+    url = f"{BASE}/Groups/{group['id']}"
+    add = {"op": "add", "path": "members", "value": [{"value": bob}]}
+    body = await (await client.patch(url, json=patch_body(add), headers=scim)).json(
+        content_type=None
+    )
+    assert {entry["value"] for entry in body["members"]} == {ann, bob}
+    add = {"op": "add", "path": "members", "value": [{"value": cy}]}
+    response = await client.patch(url, json=patch_body(add), headers=scim)
+    assert response.status == 200
+    body = await response.json(content_type=None)
+    assert "members" not in body and body["displayName"] == "Eng"
+    assert body["meta"]["version"] == 'W/"3"'
+    assert await member_ids(client, scim, group["id"]) == {ann, bob, cy}
