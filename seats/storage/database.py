@@ -148,4 +148,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "IMMEDIATE":
+            conn.exec_driver_sql(f"BEGIN {mode}")
+            return
+        # Waiting for the write lock here would block the event loop: fail at once instead,
+        # and Database._connect_and_begin retries with asyncio sleeps.
+        conn.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_WAIT_MS}")
