@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import membership_sql
+from seats.clock import utcnow
 from seats.errors import InvalidValue
 from seats.storage.tables import group_members, groups, members
 
@@ -193,8 +194,19 @@ async def members_of(
     return found
 
 
+async def bump_versions(conn: AsyncConnection, group_ids: Sequence[str]) -> None:
+    """Move the version (the SCIM ETag) of groups whose membership changed."""
+    if group_ids:
+        await conn.execute(
+            groups.update()
+            .where(groups.c.id.in_(group_ids))
+            .values(version=groups.c.version + 1, updated_at=utcnow())
+        )
+
+
 async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> list[str]:
-    """Take a member (a nested group being deleted) out of every group; return those groups."""
+    """Take a member (a user or a nested group being deleted) out of every group; return those
+    groups."""
     parents = list(
         (
             await conn.execute(

@@ -148,7 +148,7 @@ async def update_group(
         changed = await _apply(conn, org_id, group_id, step) > 0 or changed
     if not changed:
         return before
-    await _bump_versions(conn, [group_id])
+    await group_members.bump_versions(conn, [group_id])
     return await get_group(conn, org_id, group_id)
 
 
@@ -205,7 +205,7 @@ async def delete_group(
     _check_version(before, if_version)
     # A group nested in others leaves them, and they change (their ETags move).
     parents = await group_members.remove_from_all_groups(conn, org_id, group_id)
-    await _bump_versions(conn, parents)
+    await group_members.bump_versions(conn, parents)
     await group_members.remove_all(conn, org_id, group_id)
     await conn.execute(groups.delete().where(groups.c.id == group_id))
 
@@ -229,15 +229,6 @@ async def _read(conn: AsyncConnection, org_id: str, group_id: str, *, lock: bool
         # Another org's group is "not found" too: ids never leak across tenants.
         raise NotFound(f"group {group_id} not found")
     return to_group(row)
-
-
-async def _bump_versions(conn: AsyncConnection, group_ids: Sequence[str]) -> None:
-    if group_ids:
-        await conn.execute(
-            groups.update()
-            .where(groups.c.id.in_(group_ids))
-            .values(version=groups.c.version + 1, updated_at=utcnow())
-        )
 
 
 async def _write(conn: AsyncConnection, statement: sa.Executable, display_name: str) -> None:

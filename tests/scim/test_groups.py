@@ -532,3 +532,14 @@ async def test_a_patch_on_a_group_beyond_the_response_limit_answers_without_its_
     assert "members" not in body and body["displayName"] == "Eng"
     assert body["meta"]["version"] == 'W/"3"'
     assert await member_ids(client, scim, group["id"]) == {ann, bob, cy}
+
+
+async def test_deleting_a_user_takes_it_out_of_its_groups_and_moves_their_etags(
+    client: TestClient, scim: dict[str, str]
+) -> None:
+    ann, bob = await users(client, scim, "ann", "bob")
+    group = await create_group(client, scim, "Eng", ann, bob)
+    assert (await client.delete(f"{BASE}/Users/{ann}", headers=scim)).status == 204
+    response = await client.get(f"{BASE}/Groups/{group['id']}", headers=scim)
+    assert response.headers["ETag"] == 'W/"2"'
+    assert await member_ids(client, scim, group["id"]) == {bob}
