@@ -25,7 +25,7 @@ from seats.clock import new_id, utcnow
 from seats.errors import CannotReduceBelowUsage, InvalidValue, NotFound
 from seats.model import Org, SeatPolicy
 from seats.orgs import lock_org, validate_seat_number
-from seats.storage.tables import capacity_changes, invites, orgs
+from seats.storage.tables import UTCDateTime, capacity_changes, invites, orgs
 
 BILLING_PUSH = "billing_push"
 SCHEDULED, APPLIED, CANCELED = "scheduled", "applied", "canceled"
@@ -42,27 +42,28 @@ class CapacityChange:
     created_at: datetime
 
 
+# Built once (a statement caches its compiled form): run by every seat-moving change.
+_ANYTHING_DUE = sa.select(
+    sa.exists().where(
+        invites.c.org_id == sa.bindparam("org_id"),
+        invites.c.status == occupancy.PENDING,
+        invites.c.expires_at <= sa.bindparam("now", type_=UTCDateTime()),
+    ),
+    sa.exists().where(
+        capacity_changes.c.org_id == sa.bindparam("org_id"),
+        capacity_changes.c.status == SCHEDULED,
+        capacity_changes.c.effective_at <= sa.bindparam("now", type_=UTCDateTime()),
+    ),
+)
+
+
 async def lock_for_seats(conn: AsyncConnection, org_id: str, *, now: datetime | None = None) -> Org:
     """Take the org lock, then settle what fell due (invite expiry, scheduled changes), so
     that every seat decision sees the capacity and usage of this moment."""
     now = now or utcnow()
     org = await lock_org(conn, org_id)
-    invites_due, changes_due = (
-        await conn.execute(
-            sa.select(
-                sa.exists().where(
-                    invites.c.org_id == org_id,
-                    invites.c.status == occupancy.PENDING,
-                    invites.c.expires_at <= now,
-                ),
-                sa.exists().where(
-                    capacity_changes.c.org_id == org_id,
-                    capacity_changes.c.status == SCHEDULED,
-                    capacity_changes.c.effective_at <= now,
-                ),
-            )
-        )
-    ).one()
+    parameters = {"org_id": org_id, "now": now}
+    invites_due, changes_due = (await conn.execute(_ANYTHING_DUE, parameters)).one()
     if not (invites_due or changes_due):
         return org
     expired = await occupancy.expire_due_invites(conn, org_id, now=now)

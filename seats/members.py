@@ -22,16 +22,20 @@ def fold(value: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).lower())
 
 
+# Built once (a statement object caches its compiled form): the hottest statements.
+_MEMBER_BY_ID = sa.select(members).where(
+    members.c.org_id == sa.bindparam("org_id"), members.c.id == sa.bindparam("member_id")
+)
+_MEMBER_BY_USER_NAME = sa.select(members.c.id).where(
+    members.c.org_id == sa.bindparam("org_id"),
+    members.c.user_name_key == sa.bindparam("user_name_key"),
+)
+_INSERT_MEMBER = members.insert()
+
+
 async def get_member(conn: AsyncConnection, org_id: str, member_id: str) -> Member:
-    row = (
-        (
-            await conn.execute(
-                sa.select(members).where(members.c.org_id == org_id, members.c.id == member_id)
-            )
-        )
-        .mappings()
-        .first()
-    )
+    parameters = {"org_id": org_id, "member_id": member_id}
+    row = (await conn.execute(_MEMBER_BY_ID, parameters)).mappings().first()
     if row is None:
         raise NotFound(f"user {member_id} not found")
     return to_member(row)
@@ -147,7 +151,7 @@ async def create_member(
         "updated_at": now,
     }
     try:
-        await conn.execute(members.insert(), values)
+        await conn.execute(_INSERT_MEMBER, values)
     except IntegrityError:
         # Lost a race with the unique index (the org lock makes it all but impossible); the
         # transaction is rolled back as the error leaves it.
@@ -230,13 +234,8 @@ def _check_version(member: Member, if_version: int | None) -> None:
 
 
 async def _check_user_name_free(conn: AsyncConnection, org_id: str, user_name: str) -> None:
-    taken = (
-        await conn.execute(
-            sa.select(members.c.id).where(
-                members.c.org_id == org_id, members.c.user_name_key == fold(user_name)
-            )
-        )
-    ).first()
+    parameters = {"org_id": org_id, "user_name_key": fold(user_name)}
+    taken = (await conn.execute(_MEMBER_BY_USER_NAME, parameters)).first()
     if taken is not None:
         raise _user_name_taken(user_name)
 

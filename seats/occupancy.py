@@ -13,7 +13,7 @@ from seats import alerts, ledger
 from seats.clock import utcnow
 from seats.ledger import Reason
 from seats.model import SeatStatus
-from seats.storage.tables import invites, members, orgs
+from seats.storage.tables import UTCDateTime, invites, members, orgs
 
 PENDING = "pending"
 
@@ -68,8 +68,8 @@ async def usage(conn: AsyncConnection, org_id: str, *, now: datetime | None = No
 
 async def has_pending_invites(conn: AsyncConnection, org_id: str) -> bool:
     """Whether an unexpired invite holds a seat (an index probe, not a count)."""
-    query = sa.select(sa.exists().where(invites.c.org_id == org_id, _unexpired_pending(utcnow())))
-    return bool((await conn.execute(query)).scalar())
+    parameters = {"org_id": org_id, "now": utcnow()}
+    return bool((await conn.execute(_ANY_PENDING_INVITE, parameters)).scalar())
 
 
 async def promote_waiting(conn: AsyncConnection, org_id: str, *, actor: str) -> list[str]:
@@ -220,8 +220,17 @@ async def expire_due_invites(conn: AsyncConnection, org_id: str, *, now: datetim
     return len(ids)
 
 
-def _unexpired_pending(now: datetime) -> sa.ColumnElement[bool]:
+def _unexpired_pending(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     return sa.and_(invites.c.status == PENDING, invites.c.expires_at > now)
+
+
+# Built once (checked on every create in an org without a seat limit).
+_ANY_PENDING_INVITE = sa.select(
+    sa.exists().where(
+        invites.c.org_id == sa.bindparam("org_id"),
+        _unexpired_pending(sa.bindparam("now", type_=UTCDateTime())),
+    )
+)
 
 
 async def _set_status(

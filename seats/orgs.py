@@ -13,6 +13,11 @@ from seats.storage.tables import orgs
 
 MAX_SEAT_LIMIT = 10_000_000
 
+# Built once: a statement object caches its compiled form, so the hottest reads skip both
+# construction and cache-key generation (about 0.1 ms a statement).
+_ORG_BY_ID = sa.select(orgs).where(orgs.c.id == sa.bindparam("org_id"))
+_ORG_BY_ID_FOR_UPDATE = _ORG_BY_ID.with_for_update()
+
 
 async def create_org(
     conn: AsyncConnection,
@@ -47,7 +52,7 @@ async def create_org(
 
 
 async def get_org(conn: AsyncConnection, org_id: str) -> Org:
-    row = (await conn.execute(sa.select(orgs).where(orgs.c.id == org_id))).mappings().first()
+    row = (await conn.execute(_ORG_BY_ID, {"org_id": org_id})).mappings().first()
     if row is None:
         raise NotFound(f"organization {org_id} does not exist")
     return _to_org(row)
@@ -60,10 +65,8 @@ async def lock_org(conn: AsyncConnection, org_id: str) -> Org:
     requests for one org decide one after the other and can never both take the last seat.
     On SQLite the write transaction already holds the database's single write lock.
     """
-    query = sa.select(orgs).where(orgs.c.id == org_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = (await conn.execute(query)).mappings().first()
+    query = _ORG_BY_ID_FOR_UPDATE if conn.dialect.name == "postgresql" else _ORG_BY_ID
+    row = (await conn.execute(query, {"org_id": org_id})).mappings().first()
     if row is None:
         raise NotFound(f"organization {org_id} does not exist")
     return _to_org(row)

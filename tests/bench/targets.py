@@ -90,11 +90,11 @@ def _started(key: str, workdir: Path) -> Iterator[ServerProcess]:
     log = workdir / f"{key}.log"
     with ExitStack() as stack:
         if key == "sqlite":
-            argv = _seatgate_argv(port, f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
-            env = _seatgate_env()
+            argv = seatgate_argv(port, f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
+            env = seatgate_env()
         elif key == "postgres":
-            argv = _seatgate_argv(port, stack.enter_context(throwaway_cluster()))
-            env = _seatgate_env()
+            argv = seatgate_argv(port, stack.enter_context(throwaway_cluster()))
+            env = seatgate_env()
         elif key == "peer":
             argv = _peer_argv(port)
             env = {}
@@ -108,14 +108,14 @@ def _started(key: str, workdir: Path) -> Iterator[ServerProcess]:
             server.stop()
 
 
-def _seatgate_argv(port: int, database_url: str) -> list[str]:
+def seatgate_argv(port: int, database_url: str) -> list[str]:
     script = shutil.which("seatgate", path=str(Path(sys.executable).parent))
     command = [script] if script else [sys.executable, "-m", "gateway.cli"]
     listen = ["--host", "127.0.0.1", "--port", str(port)]
     return [*command, "serve", *listen, "--database-url", database_url]
 
 
-def _seatgate_env() -> dict[str, str]:
+def seatgate_env() -> dict[str, str]:
     return {
         "SEATGATE_ADMIN_TOKEN": ADMIN_TOKEN,
         "SEATGATE_SCIM_RATE_LIMIT_PER_SECOND": NO_RATE_LIMIT,

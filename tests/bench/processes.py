@@ -1,0 +1,137 @@
+"""How POST /Users throughput grows with gateway processes on one PostgreSQL, and whether the
+seat invariant holds across them.
+
+    python -m tests.bench.processes                  # 1, 2 and 3 gateways, 3,000 creates each
+    python -m tests.bench.processes --max 4 --users 5000
+
+For each count N: a throwaway PostgreSQL cluster (fsync on, tests/bench/postgres.py), N
+`seatgate serve` processes on it, one organization with a seat limit of a third of the users,
+and Okta-shaped POST /Users at concurrency 16 spread round-robin over the N gateways. The table
+gives the throughput, its ratio to one gateway, and the seat counts afterwards: exactly
+`limit` active and the rest over_limit, or the invariant broke.
+
+Every process shares this machine's cores with PostgreSQL and with the load generator, so the
+ratio says what more processes buy on this machine, not on a server with a core per process.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import aiohttp
+
+from tests.bench import load
+from tests.bench.postgres import throwaway_cluster
+from tests.bench.servers import ServerProcess, free_port
+from tests.bench.steps import user_body
+from tests.bench.targets import ADMIN_TOKEN, REPO, seatgate_argv, seatgate_env
+
+CONCURRENCY = 16
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+async def _org_and_token(http: aiohttp.ClientSession, base: str, seats: int) -> tuple[str, str]:
+    async with http.post(
+        f"{base}/admin/v1/orgs", json={"name": "Bench", "seat_limit": seats}, headers=ADMIN
+    ) as response:
+        org_id = (await response.json())["id"]
+    async with http.post(f"{base}/admin/v1/orgs/{org_id}/scim-tokens", headers=ADMIN) as response:
+        return org_id, (await response.json())["token"]
+
+
+async def _seats(http: aiohttp.ClientSession, base: str, org_id: str) -> dict[str, Any]:
+    async with http.get(f"{base}/admin/v1/orgs/{org_id}/seats", headers=ADMIN) as response:
+        return dict(await response.json())
+
+
+async def run_with(gateways: int, users: int, workdir: Path) -> dict[str, Any]:
+    with ExitStack() as stack:
+        url = stack.enter_context(throwaway_cluster())
+        servers = []
+        for n in range(gateways):
+            port = free_port()
+            server = ServerProcess(
+                f"gateway {n + 1}",
+                seatgate_argv(port, url),
+                port=port,
+                log_path=workdir / f"gateway-{gateways}-{n + 1}.log",
+                env=seatgate_env(),
+                cwd=REPO,
+            )
+            stack.callback(server.stop)
+            servers.append(server)
+        for server in servers:
+            await server.wait_ready("/.well-known/jwks.json")
+        seats = users // 3
+        async with aiohttp.ClientSession() as http:
+            org_id, token = await _org_and_token(http, servers[0].base_url, seats)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+
+            def make(i: int) -> load.Req:
+                base = servers[i % gateways].base_url
+                return load.Req("POST", f"{base}/scim/v2/Users", user_body(i), headers=headers)
+
+            result = await load.run(
+                http,
+                count=users,
+                concurrency=CONCURRENCY,
+                make=make,
+                check=load.expect(201),
+                time_limit=600,
+            )
+            counts = await _seats(http, servers[0].base_url, org_id)
+    return {"gateways": gateways, "result": result, "seats": seats, "counts": counts}
+
+
+def report(rows: list[dict[str, Any]], users: int) -> str:
+    one = rows[0]["result"].throughput or 0.0
+    lines = [
+        "## seatgate on PostgreSQL: gateway processes and POST /Users throughput",
+        "",
+        f"`python -m tests.bench.processes`: {users:,} creates per run at concurrency"
+        f" {CONCURRENCY}, round-robin over the gateways; seat limit {rows[0]['seats']:,}.",
+        "",
+        "| gateways | created | req/s | ÷ 1 gateway | p50 ms | p99 ms | active | over_limit |"
+        " invariant |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        result, counts = row["result"], row["counts"]
+        active, over = counts.get("active"), counts.get("over_limit")
+        holds = active == row["seats"] and over == result.ok - row["seats"]
+        rate = result.throughput or 0.0
+        lines.append(
+            f"| {row['gateways']} | {result.ok:,} | {rate:.0f} | {rate / one:.2f}x |"
+            f" {result.percentile_ms(0.5):.1f} | {result.percentile_ms(0.99):.1f} | {active} |"
+            f" {over} | {'holds' if holds else 'BROKEN: ' + json.dumps(counts)} |"
+        )
+    return "\n".join(lines)
+
+
+async def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.processes", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--max", type=int, default=3, help="most gateway processes (default 3)")
+    parser.add_argument("--users", type=int, default=3000, help="creates per run")
+    parser.add_argument("--output", type=Path, help="also write the report to this file")
+    args = parser.parse_args(argv)
+    rows = []
+    with TemporaryDirectory(prefix="seatgate-processes-") as tmp:
+        for gateways in range(1, args.max + 1):
+            print(f"{gateways} gateway(s)", file=sys.stderr, flush=True)
+            rows.append(await run_with(gateways, args.users, Path(tmp)))
+    text = report(rows, args.users)
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))
