@@ -161,8 +161,31 @@ def member_keys(selection: Selection | None) -> tuple[str, ...]:
     """The sub-attributes of `members` entries a response carries (empty: no members at all).
 
     Callers skip reading the membership when this is empty, so `excludedAttributes=members`
-    (how Entra and Okta read groups) costs nothing however big the group is.
+    (how Entra and Okta read groups) costs nothing however big the group is. The answer
+    depends on the selection only, so it is remembered per selection.
     """
+    key = _selection_key(selection)
+    keys = _MEMBER_KEYS.get(key)
+    if keys is None:
+        if len(_MEMBER_KEYS) >= 256:
+            _MEMBER_KEYS.clear()
+        keys = _MEMBER_KEYS[key] = _dump_member_keys(selection)
+    return keys
+
+
+_MEMBER_KEYS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _selection_key(selection: Selection | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if selection is None:
+        return (), ()
+    return (
+        tuple(str(path) for path in selection.attributes or ()),
+        tuple(str(path) for path in selection.excluded_attributes or ()),
+    )
+
+
+def _dump_member_keys(selection: Selection | None) -> tuple[str, ...]:
     sample = GroupResource(
         display_name="sample",
         members=[GroupMember(value="id", display="name", type="User", ref="https://x/Users/id")],

@@ -50,8 +50,6 @@ class PatchPlan:
 
     def apply_attributes(self, resource: Any) -> bool:
         """Apply the non-member operations to the group's model; True if it changed."""
-        if not self.attribute_operations:
-            return False
         patch = GroupPatch.model_construct(operations=self.attribute_operations)
         return patch.patch(resource, scim_policy=POLICY)
 

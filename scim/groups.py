@@ -92,8 +92,12 @@ async def patch_group(request: ScimRequest, context: ScimContext) -> ScimRespons
             return found[group_id]
 
         plan = await plan_patch(patch, load_members)
-        resource = mapping.to_resource(before, context.settings.base_url)
-        draft = mapping.draft_from_resource(resource) if plan.apply_attributes(resource) else None
+        draft = None
+        # Only attribute operations need the group as a model (members never are in it).
+        if plan.attribute_operations:
+            resource = mapping.to_resource(before, context.settings.base_url)
+            if plan.apply_attributes(resource):
+                draft = mapping.draft_from_resource(resource)
         group = await groups.update_group(
             conn,
             context.org_id,
@@ -130,9 +134,7 @@ async def _members_if_shown(
     back, and listing 100,000 of them would cost a PATCH that changed one its whole time)."""
     if not mapping.member_keys(selection):
         return None
-    if at_most is not None and await group_members.has_more_than(
-        conn, context.org_id, group.id, at_most
-    ):
+    if at_most is not None and await group_members.has_more_than(conn, group.id, at_most):
         return None
     return (await group_members.members_of(conn, context.org_id, [group.id]))[group.id]
 

@@ -9,6 +9,7 @@ service (seats/groups.py) does both once per change, however many steps the chan
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats import membership_sql
 from seats.clock import utcnow
 from seats.errors import InvalidValue
-from seats.storage.tables import group_members, groups, members
+from seats.storage.tables import UTCDateTime, group_members, groups, members
 
 NO_DISPLAYS: Mapping[str, str] = MappingProxyType({})
 
@@ -128,11 +129,12 @@ async def member_ids(conn: AsyncConnection, org_id: str, group_id: str) -> set[s
     return set(result.scalars())
 
 
-async def has_more_than(conn: AsyncConnection, org_id: str, group_id: str, count: int) -> bool:
-    """Whether the group has more than `count` members: walks at most `count` index entries."""
+async def has_more_than(conn: AsyncConnection, group_id: str, count: int) -> bool:
+    """Whether the group has more than `count` members: walks at most `count` entries of the
+    primary key, without reading the rows (the caller has checked the group is its org's)."""
     query = (
         sa.select(group_members.c.member_id)
-        .where(group_members.c.group_id == group_id, group_members.c.org_id == org_id)
+        .where(group_members.c.group_id == group_id)
         .order_by(group_members.c.member_id)
         .offset(count)
         .limit(1)
@@ -194,14 +196,20 @@ async def members_of(
     return found
 
 
-async def bump_versions(conn: AsyncConnection, group_ids: Sequence[str]) -> None:
+_BUMP_VERSIONS = (
+    groups.update()
+    .where(groups.c.id.in_(sa.bindparam("group_ids", expanding=True)))
+    .values(version=groups.c.version + 1, updated_at=sa.bindparam("now", type_=UTCDateTime()))
+)
+
+
+async def bump_versions(
+    conn: AsyncConnection, group_ids: Sequence[str], *, now: datetime | None = None
+) -> None:
     """Move the version (the SCIM ETag) of groups whose membership changed."""
     if group_ids:
-        await conn.execute(
-            groups.update()
-            .where(groups.c.id.in_(group_ids))
-            .values(version=groups.c.version + 1, updated_at=utcnow())
-        )
+        parameters = {"group_ids": list(group_ids), "now": now or utcnow()}
+        await conn.execute(_BUMP_VERSIONS, parameters)
 
 
 async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> list[str]:

@@ -9,7 +9,7 @@ on PostgreSQL, the single writer on SQLite) so concurrent changes of one group q
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -137,19 +137,23 @@ async def update_group(
     """
     before = await lock_group(conn, org_id, group_id)
     _check_version(before, if_version)
+    after = before
     changed = False
     if draft is not None and _draft_columns(draft) != _draft_columns(_as_draft(before)):
         if fold(draft.display_name) != fold(before.display_name):
             await _check_display_name_free(conn, org_id, draft.display_name)
         statement = groups.update().where(groups.c.id == group_id).values(_draft_columns(draft))
         await _write(conn, statement, draft.display_name)
+        after = to_group({**asdict(before), **_draft_columns(draft)})
         changed = True
     for step in membership:
         changed = await _apply(conn, org_id, group_id, step) > 0 or changed
     if not changed:
         return before
-    await group_members.bump_versions(conn, [group_id])
-    return await get_group(conn, org_id, group_id)
+    now = utcnow()
+    await group_members.bump_versions(conn, [group_id], now=now)
+    # The row as just written, without reading it back.
+    return replace(after, version=before.version + 1, updated_at=now)
 
 
 async def replace_group(
@@ -220,11 +224,16 @@ async def _apply(conn: AsyncConnection, org_id: str, group_id: str, step: Member
     return await group_members.replace(conn, org_id, group_id, step.member_ids, step.displays)
 
 
+# Built once (a statement object caches its compiled form): every group request reads one.
+_GROUP_BY_ID = sa.select(groups).where(
+    groups.c.org_id == sa.bindparam("org_id"), groups.c.id == sa.bindparam("group_id")
+)
+_GROUP_BY_ID_FOR_UPDATE = _GROUP_BY_ID.with_for_update()
+
+
 async def _read(conn: AsyncConnection, org_id: str, group_id: str, *, lock: bool) -> Group:
-    query = sa.select(groups).where(groups.c.org_id == org_id, groups.c.id == group_id)
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = (await conn.execute(query)).mappings().first()
+    query = _GROUP_BY_ID_FOR_UPDATE if lock and conn.dialect.name == "postgresql" else _GROUP_BY_ID
+    row = (await conn.execute(query, {"org_id": org_id, "group_id": group_id})).mappings().first()
     if row is None:
         # Another org's group is "not found" too: ids never leak across tenants.
         raise NotFound(f"group {group_id} not found")

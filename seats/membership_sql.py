@@ -123,12 +123,19 @@ _POSTGRESQL_DELETE = sa.text(
 ).bindparams(sa.bindparam("ids", type_=postgresql.ARRAY(sa.String)))
 
 
+_SQLITE_DELETE = group_members.delete().where(
+    group_members.c.group_id == sa.bindparam("group_id"),
+    group_members.c.member_id.in_(
+        sa.select(sa.func.json_each(sa.bindparam("ids")).table_valued("value").c.value)
+    ),
+)
+
+
 async def delete_members(conn: AsyncConnection, group_id: str, ids: Sequence[str]) -> int:
     """Delete these members from the group (ids that are not members are ignored)."""
     if _is_postgresql(conn):
         # One primary-key probe per id collects the rows' ctids; the DELETE is a TID scan.
         result = await conn.execute(_POSTGRESQL_DELETE, {"group_id": group_id, "ids": list(ids)})
         return len(result.all())
-    ids_in = group_members.c.member_id.in_(sa.select(_json_values(ids).c.value))
-    statement = group_members.delete().where(group_members.c.group_id == group_id, ids_in)
-    return (await conn.execute(statement)).rowcount
+    parameters = {"group_id": group_id, "ids": json.dumps(list(ids))}
+    return (await conn.execute(_SQLITE_DELETE, parameters)).rowcount

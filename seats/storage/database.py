@@ -7,6 +7,7 @@ side effects (outbox wake-ups) stay out of rolled-back work.
 """
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -100,10 +101,11 @@ class Database:
                 if immediate:
                     conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
                 return conn, await conn.begin()
-            except OperationalError as exc:
+            except (OperationalError, sqlite3.OperationalError) as exc:
                 # A failed BEGIN leaves the Connection unusable: it is closed, a new one tried.
                 await conn.close()
-                if not immediate or "locked" not in str(exc.orig) or loop.time() > deadline:
+                locked = "locked" in str(getattr(exc, "orig", exc))
+                if not immediate or not locked or loop.time() > deadline:
                     raise
             except BaseException:
                 await conn.close()
@@ -148,13 +150,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        driver: inline_sqlite.InlineConnection = conn.connection.driver_connection
         if mode != "IMMEDIATE":
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            driver.run_now(f"BEGIN {mode}")
             return
         # Waiting for the write lock here would block the event loop: fail at once instead,
         # and Database._connect_and_begin retries with asyncio sleeps.
-        conn.exec_driver_sql("PRAGMA busy_timeout=0")
+        driver.run_now("PRAGMA busy_timeout=0")
         try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            driver.run_now("BEGIN IMMEDIATE")
         finally:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_WAIT_MS}")
+            driver.run_now(f"PRAGMA busy_timeout={SQLITE_BUSY_WAIT_MS}")
