@@ -106,7 +106,7 @@ class ScimTokenCache:
     Only tokens that were found are kept, by digest, never in the clear.
     """
 
-    def __init__(self, ttl_seconds: float = 5.0, max_entries: int = 10_000) -> None:
+    def __init__(self, ttl_seconds: float = 30.0, max_entries: int = 10_000) -> None:
         self._ttl = ttl_seconds
         self._max_entries = max_entries
         self._entries: dict[str, tuple[str, float]] = {}

@@ -3,12 +3,14 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from seats.storage.tables import metadata
 
 config = context.config
+# An arbitrary constant naming seatgate's migration lock among PostgreSQL advisory locks.
+_MIGRATION_LOCK = 0x5EA7_6A7E
 
 
 def _run(connection: Connection) -> None:
@@ -19,6 +21,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Gateway processes started together all migrate on start: the first holds this
+            # lock until its migration commits, the others then find the schema at head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -9,7 +9,7 @@ migrations, rows shaped exactly as `POST /Users` writes them, from one user mapp
 SCIM layer), because creating a million users over HTTP would take the better part of an hour
 and measures the write path, which `python -m tests.bench` already does. The reads go over
 HTTP to `seatgate serve`, one request at a time, each for a random user of a random org with
-that org's SCIM token:
+that org's SCIM token (each token used once before the measured requests):
 
 - `GET /Users?filter=userName eq "..."` (Okta's look-up before a create);
 - `GET /Users/{id}` (a single resource).
@@ -44,8 +44,8 @@ from tests.bench.servers import ServerProcess, free_port
 from tests.bench.steps import user_body, user_name
 from tests.bench.targets import REPO, seatgate_argv, seatgate_env
 
-REQUESTS = 400
-WARM_UP = 20
+REQUESTS = 1000
+WARM_UP = 50
 BATCH = 5_000
 GOAL_RATIO = 2.0
 
@@ -182,6 +182,12 @@ async def measure(loaded: Loaded, workdir: Path) -> dict[str, load.Result]:
         }
         results = {}
         async with aiohttp.ClientSession() as http:
+            # Each org's token seen once, as an identity provider's sync session would have
+            # (tokens are cached per process, auth/scim_tokens.py): the 10,000-user figure has
+            # its one token warm too.
+            for org_id in loaded.tokens:
+                async with http.get(f"{base}/ServiceProviderConfig", headers=headers(org_id)):
+                    pass
             for name, (make, check) in steps.items():
                 await load.run(
                     http, count=WARM_UP, concurrency=1, make=make, check=check, time_limit=60
@@ -205,7 +211,7 @@ def report(
     small: Loaded, big: Loaded, before: dict[str, load.Result], after: dict[str, load.Result]
 ) -> str:
     def p50(result: load.Result) -> float | None:
-        return result.percentile_ms(0.5)
+        return result.percentile_ms(50)
 
     lines = [
         f"## seatgate read latency as the database grows, {datetime.now(UTC):%Y-%m-%d}",
@@ -227,7 +233,7 @@ def report(
         ratio = big_p50 / small_p50
         verdict = "PASS" if ratio <= GOAL_RATIO else "FAIL"
         lines.append(
-            f"| {name} | {small_p50:.2f} | {big_p50:.2f} | {result.percentile_ms(0.99):.2f} |"
+            f"| {name} | {small_p50:.2f} | {big_p50:.2f} | {result.percentile_ms(99):.2f} |"
             f" {ratio:.2f}x | ≤ {GOAL_RATIO:g}x | {verdict} |"
         )
     lines += [
