@@ -94,6 +94,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture(params=ENGINES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all (what `seatgate serve` first starts on)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"seatgate_empty_{uuid.uuid4().hex[:12]}"
+    _psql(f"CREATE DATABASE {name}")
+    yield _postgres_database_url(name)
+    _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(

@@ -20,10 +20,13 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
+    # Gateway processes started together all migrate on start: the first holds a lock until
+    # its migration commits, the others wait for it and then find the schema at head.
+    if connection.dialect.name == "sqlite":
+        # SQLite's write lock, for the whole migration (the others wait in the busy handler).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
-            # Gateway processes started together all migrate on start: the first holds this
-            # lock until its migration commits, the others then find the schema at head.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         context.run_migrations()
 
