@@ -24,7 +24,7 @@ from seats.alerts import AlertKind
 from seats.clock import new_id, utcnow
 from seats.errors import CannotReduceBelowUsage, InvalidValue, NotFound
 from seats.model import Org, SeatPolicy
-from seats.orgs import lock_org, validate_seat_number
+from seats.orgs import OrgLock, lock_org, validate_seat_number
 from seats.storage.tables import UTCDateTime, capacity_changes, invites, orgs
 
 BILLING_PUSH = "billing_push"
@@ -42,18 +42,23 @@ class CapacityChange:
     created_at: datetime
 
 
-# Built once (a statement caches its compiled form): run by every seat-moving change.
-_ANYTHING_DUE = sa.select(
-    sa.exists().where(
+# Built once (a statement caches its compiled form): run by every seat-moving change, it
+# locks the org and asks whether anything fell due in the same round trip.
+_LOCK_AND_FIND_DUE = OrgLock(
+    sa.exists()
+    .where(
         invites.c.org_id == sa.bindparam("org_id"),
         invites.c.status == occupancy.PENDING,
         invites.c.expires_at <= sa.bindparam("now", type_=UTCDateTime()),
-    ),
-    sa.exists().where(
+    )
+    .label("invites_due"),
+    sa.exists()
+    .where(
         capacity_changes.c.org_id == sa.bindparam("org_id"),
         capacity_changes.c.status == SCHEDULED,
         capacity_changes.c.effective_at <= sa.bindparam("now", type_=UTCDateTime()),
-    ),
+    )
+    .label("changes_due"),
 )
 
 
@@ -61,10 +66,8 @@ async def lock_for_seats(conn: AsyncConnection, org_id: str, *, now: datetime | 
     """Take the org lock, then settle what fell due (invite expiry, scheduled changes), so
     that every seat decision sees the capacity and usage of this moment."""
     now = now or utcnow()
-    org = await lock_org(conn, org_id)
-    parameters = {"org_id": org_id, "now": now}
-    invites_due, changes_due = (await conn.execute(_ANYTHING_DUE, parameters)).one()
-    if not (invites_due or changes_due):
+    org, due = await _LOCK_AND_FIND_DUE.take(conn, {"org_id": org_id, "now": now})
+    if not (due["invites_due"] or due["changes_due"]):
         return org
     expired = await occupancy.expire_due_invites(conn, org_id, now=now)
     due = [c for c in await list_scheduled(conn, org_id) if c.effective_at <= now]

@@ -134,7 +134,6 @@ async def create_member(
     conn: AsyncConnection, org_id: str, draft: MemberDraft, *, actor: str
 ) -> Member:
     org = await seating.lock_for_seats(conn, org_id)
-    await _check_user_name_free(conn, org_id, draft.user_name)
     now = utcnow()
     member_id = new_id()
     seat = await seating.seat_for_new_member(conn, org, draft, member_id=member_id, actor=actor)
@@ -153,8 +152,8 @@ async def create_member(
     try:
         await conn.execute(_INSERT_MEMBER, values)
     except IntegrityError:
-        # Lost a race with the unique index (the org lock makes it all but impossible); the
-        # transaction is rolled back as the error leaves it.
+        # The unique index on (org_id, user_name_key) is the check: no read before the insert.
+        # The error leaves the transaction, which rolls back whatever the seat decision wrote.
         raise _user_name_taken(draft.user_name) from None
     member = to_member(values)
     await seating.after_member_written(conn, org, None, member, actor=actor, decision=seat)

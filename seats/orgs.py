@@ -16,7 +16,34 @@ MAX_SEAT_LIMIT = 10_000_000
 # Built once: a statement object caches its compiled form, so the hottest reads skip both
 # construction and cache-key generation (about 0.1 ms a statement).
 _ORG_BY_ID = sa.select(orgs).where(orgs.c.id == sa.bindparam("org_id"))
-_ORG_BY_ID_FOR_UPDATE = _ORG_BY_ID.with_for_update()
+
+
+class OrgLock:
+    """The statement that reads an org and takes its row lock, plus any further columns the
+    caller reads in the same round trip (labelled scalar subqueries over other tables)."""
+
+    def __init__(self, *columns: sa.ColumnElement[Any]) -> None:
+        self._select = sa.select(orgs, *columns).where(orgs.c.id == sa.bindparam("org_id"))
+        self._for_update = self._select.with_for_update(of=orgs)
+
+    async def take(
+        self, conn: AsyncConnection, parameters: Mapping[str, Any]
+    ) -> tuple[Org, sa.RowMapping]:
+        """Lock the org until the transaction ends: the org, and the row with the columns.
+
+        Every change that can move the seat count takes this lock first, so that two
+        concurrent requests for one org decide one after the other and can never both take
+        the last seat. On SQLite the write transaction already holds the database's single
+        write lock.
+        """
+        query = self._for_update if conn.dialect.name == "postgresql" else self._select
+        row = (await conn.execute(query, parameters)).mappings().first()
+        if row is None:
+            raise NotFound(f"organization {parameters['org_id']} does not exist")
+        return _to_org(row), row
+
+
+_LOCK = OrgLock()
 
 
 async def create_org(
@@ -59,17 +86,9 @@ async def get_org(conn: AsyncConnection, org_id: str) -> Org:
 
 
 async def lock_org(conn: AsyncConnection, org_id: str) -> Org:
-    """Read the org and hold its row lock until the transaction ends.
-
-    Every change that can move the seat count takes this lock first, so that two concurrent
-    requests for one org decide one after the other and can never both take the last seat.
-    On SQLite the write transaction already holds the database's single write lock.
-    """
-    query = _ORG_BY_ID_FOR_UPDATE if conn.dialect.name == "postgresql" else _ORG_BY_ID
-    row = (await conn.execute(query, {"org_id": org_id})).mappings().first()
-    if row is None:
-        raise NotFound(f"organization {org_id} does not exist")
-    return _to_org(row)
+    """Read the org and hold its row lock until the transaction ends (`OrgLock.take`)."""
+    org, _ = await _LOCK.take(conn, {"org_id": org_id})
+    return org
 
 
 async def update_org(conn: AsyncConnection, org_id: str, changes: Mapping[str, Any]) -> Org:

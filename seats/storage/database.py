@@ -3,7 +3,8 @@
 Services take an `AsyncConnection` and never commit; request handlers and jobs open
 `Database.transaction()` (or `Database.read()`) and the context manager commits or rolls back.
 Callbacks registered with `after_commit` run only once the transaction is durable, which is how
-side effects (outbox wake-ups) stay out of rolled-back work.
+side effects (outbox wake-ups) stay out of rolled-back work. On SQLite, durable means the
+group commit's fsync (seats/storage/group_commit.py) has covered the COMMIT.
 """
 
 import asyncio
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from seats.storage import inline_sqlite
+from seats.storage.group_commit import WalSync
 
 _AFTER_COMMIT = "seatgate_after_commit"
 # How long a write transaction waits for another process's SQLite write lock; the wait is a
@@ -47,17 +49,26 @@ class Database:
         self.engine: AsyncEngine = _create_engine(url, pool_size=pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sqlite_writer = asyncio.Lock()
+        path = self.engine.url.database if self.is_sqlite else None
+        self._wal_sync = WalSync(path) if path and path != ":memory:" else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A read-write transaction, committed on normal exit and rolled back on error."""
+        """A read-write transaction, committed on normal exit and rolled back on error; it
+        returns once the commit is durable."""
+        callbacks: list[Callable[[], Any]] = []
         if self.is_sqlite:
             async with self._sqlite_writer:
-                async with self._begin(immediate=True) as conn:
+                async with self._begin(callbacks, immediate=True) as conn:
                     yield conn
+            # The next writer starts while this commit waits for its (shared) fsync.
+            if self._wal_sync is not None:
+                await self._wal_sync.durable()
         else:
-            async with self._begin(immediate=False) as conn:
+            async with self._begin(callbacks, immediate=False) as conn:
                 yield conn
+        for callback in callbacks:
+            callback()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -70,9 +81,11 @@ class Database:
                 await conn.rollback()
 
     @asynccontextmanager
-    async def _begin(self, *, immediate: bool) -> AsyncIterator[AsyncConnection]:
+    async def _begin(
+        self, callbacks: list[Callable[[], Any]], *, immediate: bool
+    ) -> AsyncIterator[AsyncConnection]:
+        """A transaction that commits when the block ends; `after_commit` adds to `callbacks`."""
         conn, transaction = await self._connect_and_begin(immediate=immediate)
-        callbacks: list[Callable[[], Any]] = []
         conn.info[_AFTER_COMMIT] = callbacks
         try:
             try:
@@ -84,9 +97,6 @@ class Database:
         finally:
             conn.info.pop(_AFTER_COMMIT, None)
             await conn.close()
-        # Reached only when the block committed.
-        for callback in callbacks:
-            callback()
 
     async def _connect_and_begin(
         self, *, immediate: bool
@@ -143,7 +153,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        # A COMMIT does not wait for the disk; Database.transaction() waits for the group
+        # commit's fsync before it returns (seats/storage/group_commit.py).
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # More pages per connection than SQLite's 2 MB default, for the indexes of a big
         # database (in practice one or two connections are in use: statements run inline).

@@ -1,0 +1,118 @@
+"""Group commit on SQLite (seats/storage/group_commit.py): a write transaction returns only
+after an fsync of the WAL that began after its COMMIT, and concurrent commits share fsyncs."""
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from seats.orgs import create_org
+from seats.storage.database import Database, after_commit
+from seats.storage.group_commit import WalSync
+from seats.storage.tables import orgs
+
+
+@pytest.fixture
+def database_path(tmp_path: Path, sqlite_template: Path) -> Path:
+    path = tmp_path / "group.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    return path
+
+
+@pytest.fixture
+def wal_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files fsynced from Python, in order (SQLite's own syncs happen in C)."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return synced
+
+
+async def test_concurrent_commits_are_all_kept_and_share_fsyncs(
+    database_path: Path, wal_fsyncs: list[str]
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{database_path}")
+
+    async def create(n: int) -> None:
+        async with database.transaction() as conn:
+            await create_org(conn, name=f"org {n}")
+
+    try:
+        await asyncio.gather(*(create(n) for n in range(40)))
+        async with database.read() as conn:
+            count = (await conn.execute(sa.select(sa.func.count()).select_from(orgs))).scalar()
+    finally:
+        await database.dispose()
+    assert count == 40
+    assert set(wal_fsyncs) == {f"{database_path}-wal"}
+    # Each commit was covered by an fsync; 40 commits needed far fewer than 40.
+    assert 1 <= len(wal_fsyncs) < 40
+
+
+async def test_a_commit_waits_for_an_fsync_that_began_after_it(
+    database_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (database_path.parent / f"{database_path.name}-wal").write_bytes(b"")
+    first_fsync_began = threading.Event()
+    first_fsync_may_end = threading.Event()
+    fsyncs_begun = 0
+    real_fsync = os.fsync
+
+    def slow_first_fsync(fd: int) -> None:
+        nonlocal fsyncs_begun
+        fsyncs_begun += 1
+        if fsyncs_begun == 1:
+            first_fsync_began.set()
+            first_fsync_may_end.wait(5)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_first_fsync)
+    wal = WalSync(str(database_path))
+    early = asyncio.create_task(wal.durable())
+    assert await asyncio.to_thread(first_fsync_began.wait, 5)
+    # This commit came after the running fsync began: that fsync may have missed it.
+    late = asyncio.create_task(wal.durable())
+    await asyncio.sleep(0.05)
+    assert not early.done() and not late.done()
+    first_fsync_may_end.set()
+    await early
+    await late
+    assert fsyncs_begun == 2
+
+
+async def test_after_commit_callbacks_run_once_the_commit_is_durable(
+    database_path: Path, wal_fsyncs: list[str]
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{database_path}")
+    fsyncs_seen_by_callback: list[int] = []
+    try:
+        async with database.transaction() as conn:
+            await create_org(conn, name="durable")
+            after_commit(conn, lambda: fsyncs_seen_by_callback.append(len(wal_fsyncs)))
+    finally:
+        await database.dispose()
+    assert fsyncs_seen_by_callback == [1]
+
+
+async def test_a_failed_fsync_reaches_the_caller(
+    database_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    database = Database(f"sqlite+aiosqlite:///{database_path}")
+    try:
+        with pytest.raises(OSError, match="Input/output error"):
+            async with database.transaction() as conn:
+                await create_org(conn, name="unsure")
+    finally:
+        await database.dispose()
