@@ -13,7 +13,7 @@ from gateway.auth_wiring import add_product_token_routes
 from gateway.billing import install_billing
 from gateway.config import Settings
 from gateway.errors import json_errors
-from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
+from gateway.keys import DATABASE, REQUESTS_UNDER_WAY, SCIM_TOKENS, SETTINGS, RequestsUnderWay
 from gateway.scim_wiring import create_scim_subapp
 from gateway.worker import install_worker
 from seats.storage.database import Database
@@ -26,7 +26,9 @@ def create_app(settings: Settings) -> web.Application:
         middlewares=[_request_id, json_errors], client_max_size=_max_body(settings)
     )
     app[SETTINGS] = settings
-    app[DATABASE] = Database(settings.database_url)
+    under_way = app[REQUESTS_UNDER_WAY] = RequestsUnderWay()
+    # A commit made while other requests are under way shares its fsync with theirs.
+    app[DATABASE] = Database(settings.database_url, busy=lambda: under_way.count > 1)
     app[SCIM_TOKENS] = ScimTokenCache()
     app.cleanup_ctx.append(_database_lifecycle)
     # Billing before the worker: its Stripe client is closed after the worker's last push.
@@ -62,7 +64,12 @@ async def _request_id(
 ) -> web.StreamResponse:
     request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
     started = time.perf_counter()
-    response = await handler(request)
+    under_way = request.config_dict[REQUESTS_UNDER_WAY]
+    under_way.count += 1
+    try:
+        response = await handler(request)
+    finally:
+        under_way.count -= 1
     response.headers["X-Request-Id"] = request_id
     access_log.info(
         "%s %s %s %.1fms id=%s",

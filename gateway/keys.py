@@ -1,11 +1,22 @@
 """Typed keys for what the application holds (no module-level singletons)."""
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from auth.scim_tokens import ScimTokenCache
 from gateway.config import Settings
 from seats.storage.database import Database
 
+
+@dataclass
+class RequestsUnderWay:
+    """How many requests this process is serving right now (the access-log middleware counts)."""
+
+    count: int = 0
+
+
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 SCIM_TOKENS = web.AppKey("scim_tokens", ScimTokenCache)
+REQUESTS_UNDER_WAY = web.AppKey("requests_under_way", RequestsUnderWay)

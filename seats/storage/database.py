@@ -44,8 +44,14 @@ class Database:
     seat rules serialize per organization with `SELECT ... FOR UPDATE` on the org row.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, busy: Callable[[], bool] = lambda: False
+    ) -> None:
+        """`busy` says whether other work (other requests) is under way in this process: on
+        SQLite, a commit made while busy waits for a shared fsync on a worker thread, and one
+        made alone fsyncs at once (seats/storage/group_commit.py)."""
         self.url = url
+        self._busy = busy
         self.engine: AsyncEngine = _create_engine(url, pool_size=pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sqlite_writer = asyncio.Lock()
@@ -63,7 +69,7 @@ class Database:
                     yield conn
             # The next writer starts while this commit waits for its (shared) fsync.
             if self._wal_sync is not None:
-                await self._wal_sync.durable()
+                await self._wal_sync.durable(alone=not self._busy())
         else:
             async with self._begin(callbacks, immediate=False) as conn:
                 yield conn

@@ -8,8 +8,9 @@ it: `Database.transaction()` releases the write lock, then waits here until an f
 *that started after its COMMIT* has finished, and only then returns to the caller, who then
 answers the client. The fsync runs on a worker thread, so the event loop serves other requests
 (and the next writer holds the write lock) meanwhile; all commits made while one fsync runs
-wait for the next, which covers them all. The price is the thread hop, about 0.3 ms on a
-lone commit here; under load the loop does other requests' work during every fsync.
+wait for the next, which covers them all. A commit with nothing else under way (the caller
+says so: `alone`) fsyncs on the event loop instead, as `synchronous=FULL` would: there is
+nothing to batch it with or to serve meanwhile, and the thread hop would add about 0.3 ms.
 
 This is what `synchronous=FULL` guarantees (an acknowledged commit survives a power loss), at
 one fsync per batch instead of one per commit, off the event loop. What is not waited for:
@@ -30,8 +31,12 @@ class WalSync:
         self._next: asyncio.Future[None] | None = None
         self._syncing: asyncio.Task[None] | None = None
 
-    async def durable(self) -> None:
-        """Return once every commit made before this call is on disk."""
+    async def durable(self, *, alone: bool = False) -> None:
+        """Return once every commit made before this call is on disk. `alone`: no other work
+        is under way that could share the fsync or use the loop meanwhile."""
+        if alone and (self._syncing is None or self._syncing.done()):
+            self._fsync()
+            return
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
         waiting = self._next
