@@ -212,9 +212,9 @@ async def bump_versions(
         await conn.execute(_BUMP_VERSIONS, parameters)
 
 
-async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> list[str]:
-    """Take a member (a user or a nested group being deleted) out of every group; return those
-    groups."""
+async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> None:
+    """Take a member (a user or a nested group being deleted) out of every group; the groups
+    it leaves change, so their versions (ETags) move."""
     parents = list(
         (
             await conn.execute(
@@ -230,4 +230,4 @@ async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: 
                 group_members.c.member_id == member_id, group_members.c.org_id == org_id
             )
         )
-    return parents
+        await bump_versions(conn, parents)

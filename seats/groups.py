@@ -208,8 +208,7 @@ async def delete_group(
     before = await lock_group(conn, org_id, group_id)
     _check_version(before, if_version)
     # A group nested in others leaves them, and they change (their ETags move).
-    parents = await group_members.remove_from_all_groups(conn, org_id, group_id)
-    await group_members.bump_versions(conn, parents)
+    await group_members.remove_from_all_groups(conn, org_id, group_id)
     await group_members.remove_all(conn, org_id, group_id)
     await conn.execute(groups.delete().where(groups.c.id == group_id))
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats import seating
 from seats.clock import new_id, utcnow
 from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
-from seats.group_members import bump_versions, remove_from_all_groups
+from seats.group_members import remove_from_all_groups
 from seats.model import Member, MemberDraft, SeatStatus
 from seats.storage.tables import group_members, groups, members
 
@@ -218,9 +218,7 @@ async def delete_member(
     # (seats/membership_sql.py), so this waits for that add to commit, and the memberships
     # deleted next include the one it made. No membership outlives its member.
     await conn.execute(members.delete().where(members.c.id == member_id))
-    left = await remove_from_all_groups(conn, org_id, member_id)
-    # The groups the member leaves change: their ETags move.
-    await bump_versions(conn, left)
+    await remove_from_all_groups(conn, org_id, member_id)
     await seating.after_member_written(conn, org, before, None, actor=actor)
 
 

@@ -10,9 +10,10 @@ drives) and calls sqlite3 directly.
 What makes blocking the loop acceptable: within a process, writers queue on an asyncio lock
 before BEGIN IMMEDIATE (seats/storage/database.py), and WAL readers never wait for writers, so
 a statement does not sit in SQLite's busy handler. Waits for another process's write lock are
-retried with asyncio sleeps by `Database`, not in the busy handler. The cost that remains on
-the loop is the fsync of each commit (about 0.5 ms here) and reading big results, which the
-loop pays in Python anyway.
+retried with asyncio sleeps by `Database`, not in the busy handler. The costs that remain on
+the loop are the fsync of a commit made while nothing else is under way (about 0.5 ms here;
+busy commits share one on a worker thread, seats/storage/group_commit.py) and reading big
+results, which the loop pays in Python anyway.
 """
 
 import asyncio
