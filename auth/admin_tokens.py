@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth.secrets import digest, new_secret, same_secret
+from auth.storage.tables import admin_tokens
 from seats.clock import new_id, utcnow
-from seats.storage.tables import admin_tokens
 
 TOKEN_PREFIX = "sgadmin"
 

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth.secrets import digest, new_secret, same_secret
+from auth.storage.tables import product_clients
 from seats.clock import new_id, utcnow
 from seats.errors import NotFound
 from seats.orgs import get_org
-from seats.storage.tables import product_clients
 
 SECRET_PREFIX = "sgclient"
 # Compared against when the client id is unknown: no secret has this digest.

@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth import jws
+from auth.storage.tables import signing_keys
 from seats.clock import utcnow
 from seats.storage.database import Database
-from seats.storage.tables import signing_keys
 
 # Clock skew allowed between the gateway and products when a retired key leaves the JWKS.
 CLOCK_SKEW = timedelta(seconds=60)

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth.secrets import digest, new_secret
+from auth.storage.tables import scim_tokens
 from seats.clock import new_id, utcnow
 from seats.errors import NotFound
 from seats.orgs import get_org
-from seats.storage.tables import scim_tokens
 
 TOKEN_PREFIX = "sgscim"
 

@@ -6,6 +6,8 @@ from alembic import context
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+# auth's tables live with auth's storage, on the same metadata: import them so Alembic sees them.
+import auth.storage.tables  # noqa: F401
 from seats.storage.tables import metadata
 
 config = context.config

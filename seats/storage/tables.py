@@ -1,4 +1,5 @@
-"""Every table of seatgate, in one SQLAlchemy MetaData that Alembic migrations mirror.
+"""The tables of seats, on the one SQLAlchemy MetaData that Alembic migrations mirror (auth's
+tables join it from auth/storage/tables.py).
 
 Columns that SCIM filters, sorts or uniqueness rules touch are real, indexed columns; the rest
 of a SCIM resource lives in the `resource` JSON document, which only the SCIM layer interprets.
@@ -59,7 +60,7 @@ def _created() -> sa.Column[datetime]:
     return sa.Column("created_at", UTCDateTime(), nullable=False)
 
 
-# --- organizations and their SCIM credentials (gateway foundation) ---------------------------
+# --- organizations ------------------------------------------------------------------------
 
 orgs = sa.Table(
     "orgs",
@@ -79,27 +80,6 @@ orgs = sa.Table(
     sa.Column("stripe_subscription_id", sa.String(255), nullable=True, index=True),
     _created(),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
-)
-
-scim_tokens = sa.Table(
-    "scim_tokens",
-    metadata,
-    _id(),
-    _org_fk(),
-    sa.Column("name", sa.String(200), nullable=False, server_default=""),
-    # sha256 of the token: the token itself is shown once and never stored.
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    _created(),
-    sa.Column("revoked_at", UTCDateTime(), nullable=True),
-    sa.Column("last_used_at", UTCDateTime(), nullable=True),
-)
-
-admin_tokens = sa.Table(
-    "admin_tokens",
-    metadata,
-    _id(),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    _created(),
 )
 
 # --- members and groups (SCIM Users and Groups) ----------------------------------------------
@@ -273,33 +253,6 @@ delivery_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Index("ix_delivery_log_outbox_id", "outbox_id"),
-)
-
-# --- product clients and signing keys (auth) -------------------------------------------------
-
-product_clients = sa.Table(
-    "product_clients",
-    metadata,
-    _id(),
-    # null: a global client that may ask for tokens for any org
-    sa.Column("org_id", sa.String(36), sa.ForeignKey("orgs.id", ondelete="CASCADE")),
-    sa.Column("name", sa.String(200), nullable=False, server_default=""),
-    sa.Column("secret_hash", sa.String(200), nullable=False),
-    _created(),
-    sa.Column("revoked_at", UTCDateTime(), nullable=True),
-)
-
-signing_keys = sa.Table(
-    "signing_keys",
-    metadata,
-    sa.Column("kid", sa.String(64), primary_key=True),
-    sa.Column("algorithm", sa.String(10), nullable=False),
-    sa.Column("private_pem", sa.Text, nullable=False),
-    sa.Column("public_jwk", Json, nullable=False),
-    _created(),
-    # No longer signs new tokens after this; stays in the JWKS until `expires_at`.
-    sa.Column("retired_at", UTCDateTime(), nullable=True),
-    sa.Column("expires_at", UTCDateTime(), nullable=True),
 )
 
 # --- billing (Stripe) ------------------------------------------------------------------------

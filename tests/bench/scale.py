@@ -33,12 +33,13 @@ import aiohttp
 from scim2_models import Context
 
 from auth.secrets import digest
+from auth.storage.tables import scim_tokens
 from gateway.migrate import upgrade
 from scim.user_mapping import draft_from_user, user_from_payload
 from seats.members import fold
 from seats.orgs import create_org
 from seats.storage.database import Database
-from seats.storage.tables import members, scim_tokens
+from seats.storage.tables import members
 from tests.bench import load
 from tests.bench.servers import ServerProcess, free_port
 from tests.bench.steps import user_body, user_name

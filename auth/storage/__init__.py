@@ -1,0 +1,1 @@
+"""auth's storage: the tables of credentials and signing keys (`tables.py`)."""
