@@ -5,17 +5,14 @@ Two sub-applications share one `ProductTokens` holder: the gateway mounts them a
 """
 
 import json
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
 
-from aiohttp import BasicAuth, hdrs, web
-from sqlalchemy.ext.asyncio import AsyncConnection
+from aiohttp import hdrs, web
 
 from auth import jws
-from auth.clients import ProductClient, authenticate
+from auth.client_auth import AuthError, authenticate_client, plain_string
 from auth.keys import KeyRing
 from auth.rate_limit import FailureLimiter, Limit
 from auth.tokens import (
@@ -29,8 +26,6 @@ from auth.tokens import (
 )
 from seats.errors import Conflict, DomainError, InvalidValue, NotFound
 from seats.storage.database import Database
-
-log = logging.getLogger("seatgate.auth")
 
 MAX_IDENTIFIER_LENGTH = 512
 _IDENTIFIERS = ("user_name", "user_id", "external_id")
@@ -61,18 +56,6 @@ class ProductTokens:
 
 
 PRODUCT_TOKENS = web.AppKey("product_tokens", ProductTokens)
-
-
-class AuthError(web.HTTPException):
-    """A JSON error answered by the token endpoints."""
-
-    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None):
-        self.status_code = status
-        super().__init__(
-            text=json.dumps({"error": code, "detail": detail}),
-            content_type="application/json",
-            headers=headers,
-        )
 
 
 _STATUS = {
@@ -115,12 +98,12 @@ def create_well_known_app(tokens: ProductTokens) -> web.Application:
 
 async def _issue(request: web.Request) -> web.Response:
     tokens = request.config_dict[PRODUCT_TOKENS]
-    attempt = _client_attempt(request, tokens)
     raw = await request.read()
+    # Before the transaction: a key-cache refresh must not wait for a second connection.
     key = await tokens.keys.signing_key()
     # One short read transaction per request: the client, then the member.
     async with tokens.database.read() as conn:
-        client = await _authenticate(conn, tokens, attempt)
+        client = await authenticate_client(request, conn, tokens.limiter)
         ref = _member_ref(_json_object(request, raw))
         issued = await issue_token(conn, key, tokens.settings, client, ref)
     return web.json_response(
@@ -137,7 +120,6 @@ async def _issue(request: web.Request) -> web.Response:
 async def _introspect(request: web.Request) -> web.Response:
     """RFC 7662 §2.1: a form-encoded `token` parameter, the caller authenticated as a client."""
     tokens = request.config_dict[PRODUCT_TOKENS]
-    attempt = _client_attempt(request, tokens)
     if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise AuthError(
             415,
@@ -151,7 +133,7 @@ async def _introspect(request: web.Request) -> web.Response:
     # Checked before the transaction: a key-cache refresh must not wait for a second connection.
     claims = await verified_claims(tokens.keys, tokens.settings, token.strip())
     async with tokens.database.read() as conn:
-        client = await _authenticate(conn, tokens, attempt)
+        client = await authenticate_client(request, conn, tokens.limiter)
         answer = await introspect(conn, client, claims)
     return web.json_response(answer, headers=_NO_STORE)
 
@@ -190,71 +172,6 @@ CLAIMS = (
     *("seat_status", "seat_over_limit", "iat", "nbf", "exp", "jti"),
 )
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-_BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="seatgate", charset="UTF-8"'}
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    credentials: tuple[str, str] | None
-    limiter_keys: dict[str, str]
-
-
-def _client_attempt(request: web.Request, tokens: ProductTokens) -> _Attempt:
-    """The HTTP Basic credentials (RFC 6749 §2.3.1) presented, or 429 while they are throttled."""
-    credentials = _basic_credentials(request)
-    keys = {"address": request.remote or "unknown"}
-    if credentials is not None:
-        keys["client"] = credentials[0]
-    retry_after = tokens.limiter.retry_after(keys)
-    if retry_after is not None:
-        raise AuthError(
-            429,
-            "too_many_attempts",
-            f"too many failed client authentications; try again in {retry_after} s",
-            headers={"Retry-After": str(retry_after)},
-        )
-    return _Attempt(credentials, keys)
-
-
-async def _authenticate(
-    conn: AsyncConnection, tokens: ProductTokens, attempt: _Attempt
-) -> ProductClient:
-    """The live client the attempt names, or 401 (and the failure counts towards the limit)."""
-    client = None
-    if attempt.credentials is not None:
-        client = await authenticate(conn, *attempt.credentials)
-    if client is None:
-        tokens.limiter.record_failure(attempt.limiter_keys)
-        log.info("failed client authentication from %s", attempt.limiter_keys["address"])
-        raise AuthError(
-            401,
-            "invalid_client",
-            "authenticate with HTTP Basic: the product client's id and secret"
-            if attempt.credentials is None
-            else "the client id or secret is wrong, or the client was revoked",
-            headers=_BASIC_CHALLENGE,
-        )
-    return client
-
-
-def _basic_credentials(request: web.Request) -> tuple[str, str] | None:
-    header = request.headers.get("Authorization")
-    if not header:
-        return None
-    try:
-        auth = BasicAuth.decode(header, encoding="utf-8")
-    except ValueError:
-        return None
-    # RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined.
-    client_id, secret = unquote_plus(auth.login), unquote_plus(auth.password)
-    if not _plain(client_id, 200) or not _plain(secret, 200):
-        return None
-    return client_id, secret
-
-
-def _plain(value: object, max_length: int) -> bool:
-    """A non-empty string that every database can compare (PostgreSQL text refuses NUL)."""
-    return isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value
 
 
 def _json_object(request: web.Request, raw: bytes) -> dict[str, Any]:
@@ -280,7 +197,7 @@ def _member_ref(body: dict[str, Any]) -> MemberRef:
             f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}",
         )
     for name, value in body.items():
-        if value is not None and not _plain(value, MAX_IDENTIFIER_LENGTH):
+        if value is not None and not plain_string(value, MAX_IDENTIFIER_LENGTH):
             raise AuthError(
                 422,
                 "invalid_value",
