@@ -1,0 +1,140 @@
+"""Query parameters of the directory API's listings: `limit`, the opaque `after` cursor, the
+check that no unknown parameter is given, and the `{"data", "next_cursor"}` answer.
+
+A cursor is the URL-safe base64 (unpadded) of a JSON array: the listing it belongs to, then
+the sort key of the last item of the page it ends (for users and groups an ISO 8601
+created_at and an id; for a group's members a member id). Clients treat it as opaque; anything
+that does not decode to a key of the listing asked is a 400 `invalid_cursor`.
+"""
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from gateway.errors import ApiError
+from seats.directory import MAX_PAGE_SIZE, CreatedKey, Page
+
+DEFAULT_PAGE_SIZE = 100
+PAGING_PARAMETERS = ("after", "limit")
+_DIGITS = re.compile(r"[0-9]{1,7}")
+# Longer than any cursor this API hands out; a longer one is refused before it is decoded.
+_MAX_CURSOR_LENGTH = 512
+_MAX_ID_LENGTH = 64
+
+
+def bad_request(detail: str) -> ApiError:
+    return ApiError(400, "invalid_request", detail)
+
+
+def single_parameter(request: web.Request, name: str) -> str | None:
+    """The value of a query parameter given at most once (None when absent)."""
+    values = request.query.getall(name, [])
+    if len(values) > 1:
+        raise bad_request(f"give {name} at most once")
+    return values[0] if values else None
+
+
+def check_parameters(request: web.Request, allowed: Collection[str]) -> None:
+    """400 for a query parameter the endpoint does not know: a misspelt filter must not
+    silently answer everything."""
+    unknown = sorted(set(request.query) - set(allowed))
+    if unknown:
+        raise bad_request(
+            f"unknown query parameter(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
+        )
+
+
+def parse_limit(request: web.Request) -> int:
+    """`limit`: a whole number from 1 to 1000, 100 when absent."""
+    raw = single_parameter(request, "limit")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if _DIGITS.fullmatch(raw) is None or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise bad_request(
+            f"limit must be a whole number from 1 to {MAX_PAGE_SIZE} "
+            f"(default {DEFAULT_PAGE_SIZE}); got {raw[:40]!r}"
+        )
+    return int(raw)
+
+
+def created_cursor(listing: str) -> Callable[[CreatedKey], str]:
+    """How a page of `listing` (users, groups) that ends at a key turns into a cursor."""
+    return lambda key: _encode([listing, key.created_at.isoformat(), key.id])
+
+
+def parse_created_after(request: web.Request, listing: str) -> CreatedKey | None:
+    parts = _decode(request, listing, arity=2)
+    if parts is None:
+        return None
+    try:
+        created_at = datetime.fromisoformat(parts[0])
+    except ValueError:
+        raise _invalid_cursor() from None
+    if created_at.tzinfo is None:
+        raise _invalid_cursor()
+    return CreatedKey(created_at=created_at, id=parts[1])
+
+
+def member_cursor(listing: str) -> Callable[[str], str]:
+    return lambda member_id: _encode([listing, member_id])
+
+
+def parse_member_after(request: web.Request, listing: str) -> str | None:
+    parts = _decode(request, listing, arity=1)
+    return None if parts is None else parts[0]
+
+
+def page_response(
+    page: Page[Any, Any], render: Callable[[Any], dict[str, Any]], cursor: Callable[[Any], str]
+) -> web.Response:
+    return web.json_response(
+        {
+            "data": [render(item) for item in page.items],
+            "next_cursor": None if page.next_after is None else cursor(page.next_after),
+        }
+    )
+
+
+def _encode(parts: Sequence[str]) -> str:
+    raw = json.dumps(list(parts), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode(request: web.Request, listing: str, *, arity: int) -> list[str] | None:
+    cursor = single_parameter(request, "after")
+    if cursor is None:
+        return None
+    if not 0 < len(cursor) <= _MAX_CURSOR_LENGTH:
+        raise _invalid_cursor()
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parts = json.loads(raw)
+    except (binascii.Error, ValueError):
+        raise _invalid_cursor() from None
+    if (
+        not isinstance(parts, list)
+        or len(parts) != arity + 1
+        or parts[0] != listing
+        or not all(_plain(part) for part in parts[1:])
+    ):
+        raise _invalid_cursor()
+    return parts[1:]
+
+
+def _plain(part: object) -> bool:
+    return isinstance(part, str) and 0 < len(part) <= _MAX_ID_LENGTH and "\x00" not in part
+
+
+def _invalid_cursor() -> ApiError:
+    return ApiError(
+        400,
+        "invalid_cursor",
+        "the after cursor is not one this listing handed out; pass a next_cursor value "
+        "unchanged, or leave after out to start from the beginning",
+    )
