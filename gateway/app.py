@@ -10,11 +10,11 @@ from aiohttp import web
 from auth.scim_tokens import ScimTokenCache
 from gateway.admin.app import create_admin_app
 from gateway.auth_wiring import add_product_token_routes
-from gateway.billing import install_billing
 from gateway.config import Settings
 from gateway.errors import json_errors
 from gateway.keys import DATABASE, REQUESTS_UNDER_WAY, SCIM_TOKENS, SETTINGS, RequestsUnderWay
 from gateway.scim_wiring import create_scim_subapp
+from gateway.stripe.wiring import install_billing
 from gateway.worker import install_worker
 from seats.storage.database import Database
 

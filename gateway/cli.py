@@ -10,10 +10,10 @@ from aiohttp import web
 
 from auth.admin_tokens import generate_if_needed
 from gateway.app import create_app
-from gateway.billing_commands import add_billing_commands
 from gateway.config import Settings, SettingsError
 from gateway.key_commands import add_key_commands
 from gateway.migrate import upgrade
+from gateway.stripe.commands import add_billing_commands
 from gateway.worker import run_worker_only
 from seats.storage.database import Database
 

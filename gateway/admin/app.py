@@ -5,11 +5,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from auth.admin_tokens import is_admin_token
-from gateway.admin import billing, clients, orgs
+from gateway.admin import clients, orgs
 from gateway.admin import invites as invite_routes
 from gateway.admin import seats as seat_routes
 from gateway.errors import json_error
 from gateway.keys import DATABASE, SETTINGS
+from gateway.stripe import admin_routes as billing_routes
 
 
 def create_admin_app() -> web.Application:
@@ -19,7 +20,7 @@ def create_admin_app() -> web.Application:
     app.add_routes(clients.routes)
     app.add_routes(seat_routes.routes)
     app.add_routes(invite_routes.routes)
-    app.add_routes(billing.routes)
+    app.add_routes(billing_routes.routes)
     return app
 
 

@@ -6,9 +6,9 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_token
-from gateway.billing import org_hooks
 from gateway.errors import ApiError, read_json_object
 from gateway.keys import DATABASE, SCIM_TOKENS
+from gateway.stripe import org_hooks
 from seats import capacity, seating
 from seats import orgs as org_service
 from seats.model import Org, SeatPolicy

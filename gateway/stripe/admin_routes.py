@@ -1,4 +1,5 @@
-"""Admin endpoints for billing (docs/billing.md "Admin API"):
+"""Admin endpoints for billing (docs/billing.md "Admin API"); each parses, calls one
+`seats.billing` use case and renders:
 
 - `POST /orgs/{id}/billing/checkout` and `POST /billing/owner-checkout`: a hosted Checkout for a
   number of seats at a billing interval, for an org or for the owner of an org not created yet;
@@ -11,65 +12,32 @@ With billing off, each answers 503 `billing_disabled`.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import web
 
 from gateway.admin.seats import change_json
-from gateway.billing import service
-from gateway.billing.errors import billing_errors
-from gateway.billing.org_hooks import attach_now
-from gateway.billing.wiring import Billing, billing_of
 from gateway.errors import ApiError, read_json_object
 from gateway.keys import DATABASE
-from seats import alerts, capacity
-from seats.alerts import AlertKind
-from seats.billing import (
-    COUNTING_STATUSES,
-    BillingError,
-    BillingRejected,
-    CheckoutLine,
-    SubscriptionSnapshot,
-    state,
-)
-from seats.billing import owner as owner_purchases
-from seats.orgs import get_org, validate_seat_number
+from gateway.stripe.errors import billing_errors
+from gateway.stripe.settings import billing_of
+from seats.billing import BillingRejected, SubscriptionSnapshot, purchases, service, state
+from seats.billing.owner import validate_owner_email
+from seats.billing.purchases import PRICE_LOOKUP_KEYS, Checkout
+from seats.orgs import validate_seat_number
+from seats.storage.billing_store import BillingState
 
 routes = web.RouteTableDef()
-
-# Prices are found by lookup key: set these on the recurring per-seat prices in Stripe.
-PRICE_LOOKUP_KEYS = {
-    "month": "seatgate_seat_monthly",
-    "six_months": "seatgate_seat_six_months",
-    "year": "seatgate_seat_yearly",
-}
 
 
 @routes.post("/orgs/{org_id}/billing/checkout")
 async def org_checkout(request: web.Request) -> web.Response:
     billing = billing_of(request)
-    org_id = request.match_info["org_id"]
-    body = await read_json_object(request)
-    seats, price_key, success_url, cancel_url = _checkout_fields(body, set())
-    async with request.config_dict[DATABASE].read() as conn:
-        org = await get_org(conn, org_id)
-        known = await state.get_state(conn, org_id)
-    if org.stripe_subscription_id and known and known.subscription_status in COUNTING_STATUSES:
-        raise state.AlreadySubscribed(
-            f"organization {org_id} already pays through subscription "
-            f"{org.stripe_subscription_id}; change its seats with "
-            f"PUT /admin/v1/orgs/{org_id}/billing/seats"
-        )
+    checkout = _checkout(request, await read_json_object(request), set())
     with billing_errors("start the checkout"):
-        session = await billing.port.create_checkout_session(
-            lines=[CheckoutLine(await _price_id(billing, price_key), seats)],
-            success_url=success_url,
-            cancel_url=cancel_url,
-            idempotency_key=_checkout_key(request, f"org:{org_id}"),
-            org_id=org_id,
-            customer_id=org.stripe_customer_id,
+        session = await purchases.start_org_checkout(
+            request.config_dict[DATABASE], billing, request.match_info["org_id"], checkout
         )
     return web.json_response({"id": session.id, "url": session.url}, status=201)
 
@@ -80,48 +48,33 @@ async def owner_checkout(request: web.Request) -> web.Response:
     that `owner_email` (POST /orgs) or attached (POST /orgs/{id}/billing/attach)."""
     billing = billing_of(request)
     body = await read_json_object(request)
-    seats, price_key, success_url, cancel_url = _checkout_fields(body, {"owner_email"})
-    email = owner_purchases.validate_owner_email(body.get("owner_email"))
+    checkout = _checkout(request, body, {"owner_email"})
+    email = validate_owner_email(body.get("owner_email"))
     with billing_errors("start the checkout"):
-        session = await billing.port.create_checkout_session(
-            lines=[CheckoutLine(await _price_id(billing, price_key), seats)],
-            success_url=success_url,
-            cancel_url=cancel_url,
-            idempotency_key=_checkout_key(request, f"owner:{owner_purchases.email_key(email)}"),
-            owner_email=email,
-        )
+        session = await purchases.start_owner_checkout(billing, email, checkout)
     return web.json_response({"id": session.id, "url": session.url}, status=201)
 
 
 @routes.get("/orgs/{org_id}/billing")
 async def get_billing(request: web.Request) -> web.Response:
-    billing = billing_of(request)
-    org_id = request.match_info["org_id"]
-    async with request.config_dict[DATABASE].read() as conn:
-        org = await get_org(conn, org_id)
-        known = await state.get_state(conn, org_id)
-        scheduled = await capacity.list_scheduled(conn, org_id)
-        failing = await alerts.find_open(conn, org_id, AlertKind.BILLING_SYNC_FAILED)
+    overview = await purchases.billing_overview(
+        request.config_dict[DATABASE], billing_of(request), request.match_info["org_id"]
+    )
+    org = overview.org
     answer: dict[str, Any] = {
-        "org_id": org_id,
+        "org_id": org.id,
         "managed_by": "billing" if state.is_billing_managed(org) else "admin",
         "seat_limit": org.seat_limit,
-        "subscription": None,
-        "stripe_capacity": None,
-        "scheduled_changes": [change_json(c) for c in scheduled],
-        "last_sync": _sync_json(known),
-        "sync_failure": failing.details if failing else None,
+        "subscription": _subscription_json(overview.subscription),
+        "stripe_capacity": overview.stripe_capacity,
+        "scheduled_changes": [change_json(c) for c in overview.scheduled],
+        "last_sync": _sync_json(overview.known),
+        "sync_failure": overview.sync_failure,
     }
-    if org.stripe_subscription_id:
-        try:
-            snapshot = await billing.port.fetch_subscription(org.stripe_subscription_id)
-        except BillingError as exc:
-            # Still worth answering: the gateway's side is known without Stripe.
-            code = "billing_rejected" if isinstance(exc, BillingRejected) else "billing_unavailable"
-            answer["stripe_error"] = {"error": code, "detail": str(exc)}
-        else:
-            answer["subscription"] = _subscription_json(snapshot)
-            answer["stripe_capacity"] = billing.rules.capacity(snapshot, billing.clock())
+    if overview.stripe_error is not None:
+        error = overview.stripe_error
+        code = "billing_rejected" if isinstance(error, BillingRejected) else "billing_unavailable"
+        answer["stripe_error"] = {"error": code, "detail": str(error)}
     return web.json_response(answer)
 
 
@@ -161,36 +114,24 @@ async def put_seats(request: web.Request) -> web.Response:
 @routes.post("/orgs/{org_id}/billing/attach")
 async def attach(request: web.Request) -> web.Response:
     billing = billing_of(request)
-    org_id = request.match_info["org_id"]
     body = await read_json_object(request)
     if set(body) != {"owner_email"}:
         raise ApiError(422, "invalid_value", 'send {"owner_email": <the buyer\'s email>}')
-    email = owner_purchases.validate_owner_email(body["owner_email"])
-    database = request.config_dict[DATABASE]
-    async with database.read() as conn:
-        org = await get_org(conn, org_id)
-        known = await state.get_state(conn, org_id)
-    if org.stripe_subscription_id and known and known.subscription_status in COUNTING_STATUSES:
-        raise state.AlreadySubscribed(
-            f"organization {org_id} already pays through subscription {org.stripe_subscription_id}"
-        )
-    held = await service.claim_purchase(database, org_id, email)
-    if held is None:
-        raise ApiError(404, "not_found", f"no purchase is held for {email}")
-    synced = await attach_now(database, billing, org_id, held)
-    async with database.read() as conn:
-        org = await get_org(conn, org_id)
+    email = validate_owner_email(body["owner_email"])
+    attached = await purchases.attach_held_purchase(
+        request.config_dict[DATABASE], billing, request.match_info["org_id"], email
+    )
     return web.json_response(
         {
-            "org_id": org_id,
-            "subscription_id": org.stripe_subscription_id,
-            "seat_limit": org.seat_limit,
-            "synced": synced,
+            "org_id": attached.org.id,
+            "subscription_id": attached.org.stripe_subscription_id,
+            "seat_limit": attached.org.seat_limit,
+            "synced": attached.synced,
         }
     )
 
 
-def _checkout_fields(body: dict[str, Any], extra: set[str]) -> tuple[int, str, str, str]:
+def _checkout(request: web.Request, body: dict[str, Any], extra: set[str]) -> Checkout:
     allowed = {"seats", "interval", "success_url", "cancel_url", *extra}
     unknown = sorted(set(body) - allowed)
     if unknown:
@@ -212,29 +153,18 @@ def _checkout_fields(body: dict[str, Any], extra: set[str]) -> tuple[int, str, s
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ApiError(422, "invalid_value", f"{name} must be an http(s) URL")
         urls.append(value)
-    return body["seats"], PRICE_LOOKUP_KEYS[interval], urls[0], urls[1]
+    return Checkout(
+        seats=body["seats"],
+        interval=interval,
+        success_url=urls[0],
+        cancel_url=urls[1],
+        client_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
+    )
 
 
-async def _price_id(billing: Billing, lookup_key: str) -> str:
-    found = await billing.port.find_price_ids([lookup_key])
-    if lookup_key not in found:
-        raise ApiError(
-            409,
-            "price_not_configured",
-            f"no active Stripe price has the lookup key {lookup_key}; create a recurring "
-            "per-seat price with that lookup key (metadata seatgate_seat_role=per_seat)",
-        )
-    return found[lookup_key]
-
-
-def _checkout_key(request: web.Request, scope: str) -> str:
-    # A client retrying with the same Idempotency-Key gets the same session back; without one,
-    # each request is a new session (an abandoned one simply expires on Stripe).
-    client_key = request.headers.get("Idempotency-Key", "").strip()[:100]
-    return f"seatgate:{scope}:checkout:{client_key or uuid.uuid4()}"
-
-
-def _subscription_json(snapshot: SubscriptionSnapshot) -> dict[str, Any]:
+def _subscription_json(snapshot: SubscriptionSnapshot | None) -> dict[str, Any] | None:
+    if snapshot is None:
+        return None
     return {
         "id": snapshot.id,
         "customer_id": snapshot.customer_id,
@@ -257,7 +187,7 @@ def _subscription_json(snapshot: SubscriptionSnapshot) -> dict[str, Any]:
     }
 
 
-def _sync_json(known: state.BillingState | None) -> dict[str, Any] | None:
+def _sync_json(known: BillingState | None) -> dict[str, Any] | None:
     if known is None or known.synced_at is None:
         return None
     return {

@@ -1,10 +1,9 @@
-"""The one place seatgate talks to Stripe: `StripeBilling` implements `seats.billing.BillingPort`
-with the official SDK (`StripeClient` on its aiohttp transport), and `verify_webhook` checks a
-webhook's signature.
+"""`StripeBilling` implements `seats.billing.BillingPort` with the official SDK (`StripeClient` on
+its aiohttp transport): with gateway/stripe/signatures.py, the only code that calls the SDK.
 
-Stripe objects become frozen snapshots at this boundary (the pure mapping is in
-`stripe_mapping.py`); SDK errors become BillingUnavailable (retry later) or BillingRejected
-(Stripe said no). The metadata convention is in docs/billing.md.
+Stripe objects become frozen snapshots at this boundary (the pure mapping is in `mapping.py`);
+SDK errors become BillingUnavailable (retry later) or BillingRejected (Stripe said no). The
+metadata convention is in docs/billing.md.
 
 Period-end decreases. Stripe would need a subscription schedule to change a quantity at the period
 end. Instead, the quantity is lowered at once with `proration_behavior="none"` - no credit now,
@@ -15,16 +14,15 @@ until then, so Stripe stays the only record of both numbers and a reconcile sees
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import stripe
 
-from gateway.integrations.stripe_mapping import (
+from gateway.stripe.mapping import (
     ORG_ID,
     OWNER_EMAIL,
     plan_quantity_change,
@@ -240,67 +238,3 @@ async def _translate_errors() -> AsyncIterator[None]:
 def _quote(value: str) -> str:
     """Escape a value for a search-query string literal."""
     return value.replace("\\", "\\\\").replace("'", "\\'")
-
-
-# -- webhooks ---------------------------------------------------------------------------------
-
-
-class InvalidWebhook(Exception):
-    """The body is not a Stripe event signed with our secret within the tolerance."""
-
-
-@dataclass(frozen=True)
-class VerifiedWebhook:
-    event_id: str
-    event_type: str
-    object_id: str | None
-    # The subscription to re-fetch, when the event concerns one (DESIGN: events only trigger
-    # a re-fetch; their payload is never trusted for capacity).
-    subscription_id: str | None
-    created: int
-
-
-def verify_webhook(
-    payload: bytes | str,
-    signature_header: str | None,
-    secret: str,
-    *,
-    tolerance_seconds: int = 300,
-) -> VerifiedWebhook:
-    """Check `Stripe-Signature` over the raw body and pick out what seatgate acts on."""
-    try:
-        event = stripe.Webhook.construct_event(
-            payload, signature_header, secret, tolerance=tolerance_seconds
-        )
-    except stripe.SignatureVerificationError as exc:
-        raise InvalidWebhook(exc.user_message or "bad signature") from exc
-    except ValueError as exc:  # not JSON, or not an event
-        raise InvalidWebhook(f"not a Stripe event: {exc}") from exc
-    data = event.to_dict()
-    obj = (data.get("data") or {}).get("object") or {}
-    return VerifiedWebhook(
-        event_id=data["id"],
-        event_type=data["type"],
-        object_id=obj.get("id"),
-        subscription_id=_subscription_of(obj),
-        created=data.get("created", 0),
-    )
-
-
-def _subscription_of(obj: Mapping[str, Any]) -> str | None:
-    kind = obj.get("object")
-    if kind == "subscription":
-        return obj.get("id")
-    if kind in ("subscription_item", "checkout.session"):
-        return _id(obj.get("subscription"))
-    if kind == "invoice":
-        # Current API versions name it under parent.subscription_details; older ones at the top.
-        details = (obj.get("parent") or {}).get("subscription_details") or {}
-        return _id(details.get("subscription") or obj.get("subscription"))
-    return None
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, Mapping):
-        return value.get("id")
-    return value if isinstance(value, str) else None

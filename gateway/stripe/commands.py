@@ -1,11 +1,9 @@
 """`seatgate billing reconcile [--fix] [--org ID]`: compare every org's capacity with Stripe.
 
-For each org the subscription is fetched (the linked one, else found by its `seatgate_org_id`
-metadata) and run through the same rule as a webhook (`seats.billing.sync.plan_capacity`): what
-the org should hold now, and the cut it should have scheduled. Differences are drift, printed as
-a table on stdout; `--fix` applies Stripe's side, as a webhook would. A progress bar goes to
-stderr. Exit status: 0 when everything matches (or was fixed), 1 when drift or errors remain,
-2 when billing is not configured.
+The comparison is the `seats.billing.reconcile` use case; this module parses the arguments,
+builds the billing bundle from the settings and renders the rows: drift as a table on stdout, a
+progress bar on stderr. Exit status: 0 when everything matches (or was fixed), 1 when drift or
+errors remain, 2 when billing is not configured.
 """
 
 from __future__ import annotations
@@ -14,36 +12,15 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
 
-import sqlalchemy as sa
-
-from gateway.billing.wiring import Billing, BillingOptions, stripe_port
 from gateway.config import Settings
 from gateway.migrate import upgrade
-from seats import capacity
-from seats.billing import BillingError, legacy_prices_from_config, pushes, state, sync
-from seats.billing.sync import BillingRules
-from seats.clock import utcnow
-from seats.model import Org
-from seats.orgs import get_org
+from gateway.stripe.settings import BillingOptions, billing_from_settings, close_port
+from seats.billing import reconcile as reconciling
+from seats.billing.reconcile import ReconcileRow
+from seats.billing.service import Billing
 from seats.storage.database import Database
-from seats.storage.tables import orgs
-
-
-@dataclass(frozen=True)
-class ReconcileRow:
-    org_id: str
-    name: str
-    gateway: int | None
-    stripe: int | None
-    status: str  # ok, drift, fixed, not billed, error
-    note: str = ""
-
-    @property
-    def needs_attention(self) -> bool:
-        return self.status in ("drift", "error")
 
 
 def add_billing_commands(
@@ -77,21 +54,14 @@ def reconcile_command(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _run(settings: Settings, *, fix: bool, org_id: str | None) -> list[ReconcileRow]:
     database = Database(settings.database_url)
-    port = stripe_port(settings, BillingOptions())
-    billing = Billing(
-        port=port,
-        rules=BillingRules(
-            legacy_prices=legacy_prices_from_config(settings.stripe_legacy_prices),
-            free_capacity=settings.stripe_free_capacity,
-        ),
-        webhook_secret=None,
-    )
+    billing = billing_from_settings(settings, BillingOptions())
+    assert billing is not None  # the secret key was checked
     try:
         return await reconcile(
             database, billing, fix=fix, org_ids=[org_id] if org_id else None, progress=sys.stderr
         )
     finally:
-        await port.close()  # type: ignore[attr-defined]
+        await close_port(billing)
         await database.dispose()
 
 
@@ -103,84 +73,15 @@ async def reconcile(
     org_ids: Sequence[str] | None = None,
     progress: TextIO | None = None,
 ) -> list[ReconcileRow]:
-    """One row per org, in name order; with `fix`, drifting orgs are synced from Stripe."""
-    async with database.read() as conn:
-        if org_ids is None:
-            query = sa.select(orgs.c.id).order_by(orgs.c.name, orgs.c.id)
-            org_ids = list((await conn.execute(query)).scalars())
-        targets = [await get_org(conn, org_id) for org_id in org_ids]
-    rows = []
-    for done, org in enumerate(targets, start=1):
-        try:
-            rows.append(await _reconcile_org(database, billing, org, fix=fix))
-        except BillingError as exc:
-            rows.append(ReconcileRow(org.id, org.name, org.seat_limit, None, "error", str(exc)))
-        if progress is not None:
-            _progress(progress, done, len(targets))
-    if progress is not None and targets:
+    """The use case, with a progress bar drawn on `progress` as the orgs are done."""
+    on_progress = None if progress is None else (lambda done, total: _bar(progress, done, total))
+    rows = await reconciling.reconcile(
+        database, billing, fix=fix, org_ids=org_ids, on_progress=on_progress
+    )
+    if progress is not None and rows:
         progress.write("\n")
         progress.flush()
     return rows
-
-
-async def _reconcile_org(
-    database: Database, billing: Billing, org: Org, *, fix: bool
-) -> ReconcileRow:
-    fetched_at = utcnow()
-    linked_live = None
-    snapshot = None
-    if org.stripe_subscription_id:
-        snapshot = await billing.port.fetch_subscription(org.stripe_subscription_id)
-        linked_live = snapshot.counts_items
-    if snapshot is None or not snapshot.counts_items:
-        # Not linked, or its subscription ended: a live one tagged with the org takes over.
-        found = await billing.port.find_subscription_for_org(org.id)
-        if found is not None and (snapshot is None or found.counts_items):
-            snapshot = found
-    if snapshot is None:
-        return ReconcileRow(org.id, org.name, org.seat_limit, None, "not billed")
-    now = billing.clock()
-    async with database.read() as conn:
-        known = await state.get_state(conn, org.id)
-        floor = org.seat_limit if await pushes.has_pending_push(conn, org.id) else None
-        scheduled = [
-            c for c in await capacity.list_scheduled(conn, org.id) if c.source == "billing"
-        ]
-    plan = sync.plan_capacity(
-        snapshot,
-        billing.rules,
-        current=org.seat_limit,
-        now=now,
-        first_sync=known is None or known.subscription_id != snapshot.id,
-        floor=floor,
-    )
-    expected = [(plan.later, plan.at)] if plan.at is not None else []
-    problems = []
-    if org.stripe_subscription_id != snapshot.id:
-        problems.append(f"not linked to {snapshot.id}")
-    if plan.now != org.seat_limit:
-        problems.append(f"should hold {_number(plan.now)}")
-    if [(c.new_capacity, c.effective_at) for c in scheduled] != expected:
-        want = f"{_number(plan.later)} at {plan.at:%Y-%m-%d}" if plan.at else "none"
-        problems.append(f"scheduled cut should be {want}")
-    note = "; ".join(problems) or f"subscription {snapshot.id} ({snapshot.status})"
-    if not problems:
-        return ReconcileRow(org.id, org.name, org.seat_limit, plan.stripe_now, "ok", note)
-    if not fix:
-        return ReconcileRow(org.id, org.name, org.seat_limit, plan.stripe_now, "drift", note)
-    async with database.transaction() as conn:
-        outcome = await sync.apply_to_org(
-            conn,
-            org.id,
-            snapshot,
-            billing.rules,
-            now=now,
-            fetched_at=fetched_at,
-            linked_live=linked_live,
-        )
-    status = "fixed" if outcome.action == "applied" else "drift"
-    note = note if status == "fixed" else f"{note}; not applied: {outcome.detail}"
-    return ReconcileRow(org.id, org.name, outcome.capacity, plan.stripe_now, status, note)
 
 
 def print_table(rows: Sequence[ReconcileRow], out: TextIO) -> None:
@@ -198,7 +99,7 @@ def print_table(rows: Sequence[ReconcileRow], out: TextIO) -> None:
     out.write(f"\n{len(rows)} org(s): {drift} drifting, {fixed} fixed, {errors} error(s)\n")
 
 
-def _progress(out: TextIO, done: int, total: int, width: int = 30) -> None:
+def _bar(out: TextIO, done: int, total: int, width: int = 30) -> None:
     filled = width * done // max(total, 1)
     out.write(f"\rreconciling [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
     out.flush()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gateway.errors import ApiError
-from seats.billing import BillingRejected, BillingUnavailable
+from seats.billing.port import BillingRejected, BillingUnavailable
 
 
 @contextmanager

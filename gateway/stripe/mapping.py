@@ -1,6 +1,6 @@
 """Stripe objects (as plain dicts) to domain snapshots, and the plan for a quantity change.
 
-Pure functions: no SDK, no I/O. `stripe_billing.py` fetches and sends; this module decides what
+Pure functions: no SDK, no I/O. `client.py` fetches and sends; this module decides what
 the data means under the metadata convention (docs/billing.md).
 """
 

@@ -17,15 +17,15 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.billing import service
-from gateway.billing.wiring import BILLING
 from gateway.integrations.delivery import DeliveryError
 from gateway.keys import DATABASE
+from gateway.stripe.settings import BILLING
 from gateway.worker import register_outbox_handler
-from seats import alerts
 from seats.billing import BillingRejected, BillingUnavailable
 from seats.billing.owner import BILLING_ATTACH
+from seats.billing.purchases import attach_purchase
 from seats.billing.pushes import BILLING_PUSH, NoSeatItem
+from seats.billing.service import push_granted_seats, report_sync_failure
 from seats.errors import NotFound
 from seats.outbox import OutboxMessage
 from seats.storage.database import Database
@@ -64,15 +64,13 @@ def _handler(app: web.Application, job: Job) -> Callable[[OutboxMessage], Awaita
 
 async def _push(app: web.Application, message: OutboxMessage) -> str:
     assert message.org_id is not None
-    return await service.push_granted_seats(app[DATABASE], app[BILLING], message.org_id)
+    return await push_granted_seats(app[DATABASE], app[BILLING], message.org_id)
 
 
 async def _attach(app: web.Application, message: OutboxMessage) -> str:
     assert message.org_id is not None
     subscription_id = str(message.payload["subscription_id"])
-    outcome = await service.attach_purchase(
-        app[DATABASE], app[BILLING], message.org_id, subscription_id
-    )
+    outcome = await attach_purchase(app[DATABASE], app[BILLING], message.org_id, subscription_id)
     return f"attached {subscription_id}: {outcome.action}, capacity {outcome.capacity}"
 
 
@@ -81,9 +79,5 @@ async def _failed(database: Database, message: OutboxMessage, error: str) -> Non
     context: dict[str, Any] = {"channel": message.channel, "attempt": message.attempts}
     if "seat_limit" in message.payload:
         context["seat_limit"] = message.payload["seat_limit"]
-    try:
-        async with database.transaction() as conn:
-            await alerts.billing_sync_failed(conn, message.org_id, error=error, context=context)
-    except NotFound:
-        pass
+    await report_sync_failure(database, message.org_id, error=error, context=context)
     log.warning("billing %s for org %s failed: %s", message.channel, message.org_id, error)

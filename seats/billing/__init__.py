@@ -1,6 +1,16 @@
-"""Billing in the domain: subscription snapshots, the capacity rule and the billing port.
+"""Billing in the domain: its rules, its use cases and the port they call.
 
-No billing SDK is imported here; gateway/integrations/stripe_billing.py adapts Stripe to the port.
+- `capacity.py`, `pushes.py`, `sync.plan_capacity`: the pure rules (a subscription's seats now and
+  later, which item a seat count is pushed to);
+- `sync.py`: applying a fetched subscription to its org, under the org lock;
+- `owner.py`, `state.py`: owner-scoped purchases, which orgs billing manages, billing's errors;
+- `service.py`, `purchases.py`, `reconcile.py`: the use cases (webhook sync, seat changes and
+  pushes, checkouts and attachments, the overview, reconcile), plain async functions taking the
+  Database and the `Billing` bundle;
+- `port.py`: `BillingPort`, all the use cases know of Stripe.
+
+Their SQL is in seats/storage/billing_store.py. No billing SDK is imported here: gateway/stripe/
+adapts Stripe to the port and holds billing's HTTP.
 """
 
 from seats.billing.capacity import (

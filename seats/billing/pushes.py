@@ -1,6 +1,7 @@
-"""Seat changes on their way to billing: which item carries them, the quantity, the idempotency
-key, and the queued `billing_push` outbox messages (written by `seats.capacity.expand` under
-auto_expand; sent by the gateway's worker, which never lets provisioning wait on Stripe).
+"""Seat changes on their way to billing, as pure rules: which item carries them, the quantity,
+and the idempotency key. The `billing_push` outbox messages themselves are queued by
+`seats.capacity` under auto_expand and sent by the gateway's worker, which never lets
+provisioning wait on Stripe.
 """
 
 from __future__ import annotations
@@ -8,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.billing.capacity import (
     ItemSnapshot,
@@ -22,7 +20,6 @@ from seats.billing.capacity import (
 from seats.billing.port import Effective
 from seats.capacity import BILLING_PUSH
 from seats.errors import InvalidValue
-from seats.storage.tables import outbox
 
 __all__ = ["BILLING_PUSH", "NoSeatItem", "SeatPush", "idempotency_key", "plan_seat_push"]
 
@@ -123,34 +120,3 @@ def _seat_item(
             if role(item) is wanted:
                 return item
     return None
-
-
-async def has_pending_push(conn: AsyncConnection, org_id: str) -> bool:
-    """A seat push for the org is queued or in flight (not yet delivered, not given up)."""
-    query = sa.select(outbox.c.id).where(
-        outbox.c.org_id == org_id,
-        outbox.c.channel == BILLING_PUSH,
-        outbox.c.delivered_at.is_(None),
-        outbox.c.failed_at.is_(None),
-    )
-    return (await conn.execute(query.limit(1))).first() is not None
-
-
-async def supersede_pending_pushes(conn: AsyncConnection, org_id: str, *, now: datetime) -> int:
-    """An admin just set the seat count on Stripe: queued auto_expand pushes are stale.
-
-    Marked delivered with a note (rather than deleted) so the outbox keeps its history; a
-    message a worker holds right now is left to its lease.
-    """
-    result = await conn.execute(
-        outbox.update()
-        .where(
-            outbox.c.org_id == org_id,
-            outbox.c.channel == BILLING_PUSH,
-            outbox.c.delivered_at.is_(None),
-            outbox.c.failed_at.is_(None),
-            sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
-        )
-        .values(delivered_at=now, last_error="superseded by an admin seat change")
-    )
-    return int(result.rowcount or 0)

@@ -1,23 +1,25 @@
-"""What seatgate knows about an organization's billing: the subscription it follows, what Stripe
-granted at the last sync, when, and the version seat pushes key their idempotency on.
+"""Which orgs billing manages, and the errors of billing operations on an org.
 
-The org row holds the links (`stripe_subscription_id`, `stripe_customer_id`); the `billing_state`
-row holds the sync bookkeeping. Both are written in the caller's transaction, never committed here.
+The org row holds the links (`stripe_subscription_id`, `stripe_customer_id`); the sync
+bookkeeping (`BillingState`) is read and written by seats/storage/billing_store.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from seats.billing.capacity import COUNTING_STATUSES
 from seats.errors import Conflict
 from seats.model import Org
-from seats.storage.tables import billing_state
+from seats.storage.billing_store import BillingState
+
+__all__ = [
+    "AlreadySubscribed",
+    "BillingState",
+    "ManagedByBilling",
+    "NotOnBilling",
+    "is_billing_managed",
+    "is_paying",
+    "require_subscription",
+]
 
 
 class ManagedByBilling(Conflict):
@@ -38,17 +40,6 @@ class AlreadySubscribed(Conflict):
     code = "already_subscribed"
 
 
-@dataclass(frozen=True)
-class BillingState:
-    org_id: str
-    subscription_id: str | None
-    subscription_status: str | None
-    stripe_capacity: int | None
-    fetched_at: datetime | None
-    synced_at: datetime | None
-    capacity_version: int
-
-
 def is_billing_managed(org: Org) -> bool:
     """An org's capacity belongs to billing once it is linked to a subscription.
 
@@ -58,6 +49,15 @@ def is_billing_managed(org: Org) -> bool:
     return org.stripe_subscription_id is not None
 
 
+def is_paying(org: Org, known: BillingState | None) -> bool:
+    """The org follows a subscription that was live at the last sync."""
+    return bool(
+        org.stripe_subscription_id
+        and known is not None
+        and known.subscription_status in COUNTING_STATUSES
+    )
+
+
 def require_subscription(org: Org) -> str:
     if org.stripe_subscription_id is None:
         raise NotOnBilling(
@@ -65,66 +65,3 @@ def require_subscription(org: Org) -> str:
             "POST /admin/v1/orgs/{id}/billing/checkout"
         )
     return org.stripe_subscription_id
-
-
-async def get_state(conn: AsyncConnection, org_id: str) -> BillingState | None:
-    row = (
-        (await conn.execute(sa.select(billing_state).where(billing_state.c.org_id == org_id)))
-        .mappings()
-        .first()
-    )
-    return _to_state(row) if row else None
-
-
-async def save_sync(
-    conn: AsyncConnection,
-    org_id: str,
-    *,
-    subscription_id: str,
-    status: str,
-    stripe_capacity: int | None,
-    fetched_at: datetime,
-    synced_at: datetime,
-) -> None:
-    """Record the snapshot just applied (caller holds the org lock)."""
-    values = {
-        "subscription_id": subscription_id,
-        "subscription_status": status,
-        "stripe_capacity": stripe_capacity,
-        "fetched_at": fetched_at,
-        "synced_at": synced_at,
-    }
-    await _upsert(conn, org_id, values)
-
-
-async def bump_version(conn: AsyncConnection, org_id: str) -> None:
-    """A seat push succeeded: the next one gets a fresh idempotency key."""
-    if await get_state(conn, org_id) is None:
-        await _upsert(conn, org_id, {"capacity_version": 1})
-        return
-    await conn.execute(
-        billing_state.update()
-        .where(billing_state.c.org_id == org_id)
-        .values(capacity_version=billing_state.c.capacity_version + 1)
-    )
-
-
-async def _upsert(conn: AsyncConnection, org_id: str, values: Mapping[str, Any]) -> None:
-    # Callers hold the org lock, so the read-then-write cannot race another writer of this row.
-    updated = await conn.execute(
-        billing_state.update().where(billing_state.c.org_id == org_id).values(**values)
-    )
-    if updated.rowcount == 0:
-        await conn.execute(billing_state.insert().values(org_id=org_id, **values))
-
-
-def _to_state(row: Mapping[str, Any]) -> BillingState:
-    return BillingState(
-        org_id=row["org_id"],
-        subscription_id=row["subscription_id"],
-        subscription_status=row["subscription_status"],
-        stripe_capacity=row["stripe_capacity"],
-        fetched_at=row["fetched_at"],
-        synced_at=row["synced_at"],
-        capacity_version=row["capacity_version"],
-    )

@@ -31,18 +31,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import capacity
-from seats.billing import owner, pushes, state
+from seats.billing import owner
 from seats.billing.capacity import (
     COUNTING_STATUSES,
     LegacyPrice,
     SubscriptionSnapshot,
     capacity_from_subscription,
 )
-from seats.storage.tables import orgs
+from seats.capacity import BILLING_PUSH
+from seats.storage import billing_store
 
 Action = Literal["applied", "held", "ignored", "stale", "duplicate"]
 
@@ -145,15 +145,12 @@ async def apply_fetched(
 
 
 async def resolve_org(conn: AsyncConnection, snapshot: SubscriptionSnapshot) -> str | None:
-    if snapshot.org_id is not None and await _org_exists(conn, snapshot.org_id):
+    if snapshot.org_id is not None and await billing_store.org_exists(conn, snapshot.org_id):
         return snapshot.org_id
-    held = await owner.find_by_subscription(conn, snapshot.id)
+    held = await billing_store.find_held_purchase(conn, snapshot.id)
     if held is not None and held.attached_org_id is not None:
         return held.attached_org_id
-    linked = await conn.execute(
-        sa.select(orgs.c.id).where(orgs.c.stripe_subscription_id == snapshot.id).limit(1)
-    )
-    return linked.scalar()
+    return await billing_store.find_org_following(conn, snapshot.id)
 
 
 async def apply_to_org(
@@ -169,7 +166,7 @@ async def apply_to_org(
 ) -> SyncOutcome:
     """Apply `snapshot` to the org under its seat lock (which first settles due changes)."""
     org = await capacity.lock_for_seats(conn, org_id, now=now)
-    known = await state.get_state(conn, org_id)
+    known = await billing_store.get_state(conn, org_id)
     if known is not None and known.fetched_at is not None and fetched_at < known.fetched_at:
         return SyncOutcome("stale", org_id, org.seat_limit, "a newer snapshot was applied")
     linked = org.stripe_subscription_id
@@ -188,25 +185,21 @@ async def apply_to_org(
         or known.subscription_status not in COUNTING_STATUSES
     )
     floor = None
-    if respect_pending_pushes and await pushes.has_pending_push(conn, org_id):
+    if respect_pending_pushes and await billing_store.has_pending_message(
+        conn, org_id, BILLING_PUSH
+    ):
         floor = org.seat_limit
     plan = plan_capacity(
         snapshot, rules, current=org.seat_limit, now=now, first_sync=first_sync, floor=floor
     )
     if linked != snapshot.id or org.stripe_customer_id != snapshot.customer_id:
-        await conn.execute(
-            orgs.update()
-            .where(orgs.c.id == org_id)
-            .values(
-                stripe_subscription_id=snapshot.id,
-                stripe_customer_id=snapshot.customer_id,
-                updated_at=now,
-            )
+        await billing_store.link_org(
+            conn, org_id, subscription_id=snapshot.id, customer_id=snapshot.customer_id, now=now
         )
     if plan.now != org.seat_limit:
         await capacity.apply_capacity(conn, org_id, plan.now, actor="billing", now=now)
     await _schedule(conn, org_id, plan, now=now)
-    await state.save_sync(
+    await billing_store.save_sync(
         conn,
         org_id,
         subscription_id=snapshot.id,
@@ -237,11 +230,6 @@ async def _schedule(
     for change in await capacity.list_scheduled(conn, org_id):
         if change.source == "billing":
             await capacity.cancel_scheduled_change(conn, org_id, change.id, actor="billing")
-
-
-async def _org_exists(conn: AsyncConnection, org_id: str) -> bool:
-    found = await conn.execute(sa.select(orgs.c.id).where(orgs.c.id == org_id))
-    return found.first() is not None
 
 
 def _is_cut(current: int | None, new: int | None) -> bool:

@@ -18,9 +18,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
-from gateway.billing import BILLING_OPTIONS, BillingOptions
 from gateway.config import Settings
 from gateway.keys import DATABASE
+from gateway.stripe.settings import BILLING_OPTIONS, BillingOptions
 from gateway.worker import OUTBOX_HANDLERS, DeliveryReport, deliver_due, run_scheduled
 from seats.clock import utcnow
 from tests.fakes.stripe_fake import StripeFake

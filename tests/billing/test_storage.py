@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from seats import orgs
-from seats.billing import ItemSnapshot, SeatRole, SubscriptionSnapshot, events, owner, sync
+from seats.billing import ItemSnapshot, SeatRole, SubscriptionSnapshot, owner, sync
 from seats.clock import utcnow
+from seats.storage import billing_store as events
 from seats.storage.database import Database
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

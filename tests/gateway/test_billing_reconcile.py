@@ -6,9 +6,9 @@ import io
 import os
 import sys
 
-from gateway.billing import BILLING
-from gateway.billing_commands import print_table, reconcile
 from gateway.keys import DATABASE
+from gateway.stripe.commands import print_table, reconcile
+from gateway.stripe.settings import BILLING
 from tests.billing.support import API_KEY, ORG_META, Billed
 
 pytest_plugins = ["tests.billing.support"]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from seats.billing import state
+from seats.storage import billing_store
 from tests.billing.support import Billed
 from tests.helpers import ADMIN_HEADERS, create_org
 
@@ -138,18 +138,18 @@ async def test_a_failed_commit_is_retried_with_the_same_key_and_applied_once(
     billed: Billed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     org_id, sub = await subscribed_org(billed, 3)
-    real_bump = state.bump_version
+    real_bump = billing_store.bump_version
 
     async def failing_bump(conn: Any, org: str) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(state, "bump_version", failing_bump)
+    monkeypatch.setattr(billing_store, "bump_version", failing_bump)
     status, _ = await put_seats(billed, org_id, 6)
     assert status == 500
     assert billed.item_of(sub)["quantity"] == 6  # Stripe has it...
     assert (await billed.seats(org_id))["capacity"] == 3  # ...the gateway rolled back
 
-    monkeypatch.setattr(state, "bump_version", real_bump)
+    monkeypatch.setattr(billing_store, "bump_version", real_bump)
     status, body = await put_seats(billed, org_id, 6)
 
     assert (status, body["seat_limit"]) == (200, 6)

@@ -7,13 +7,9 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpServer
 
-from gateway.integrations.stripe_billing import (
-    InvalidWebhook,
-    StripeBilling,
-    VerifiedWebhook,
-    verify_webhook,
-)
-from gateway.integrations.stripe_mapping import QuantityStep, plan_quantity_change
+from gateway.stripe.client import StripeBilling
+from gateway.stripe.mapping import QuantityStep, plan_quantity_change
+from gateway.stripe.signatures import InvalidWebhook, VerifiedWebhook, verify_webhook
 from seats.billing import (
     BillingRejected,
     BillingUnavailable,
