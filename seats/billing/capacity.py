@@ -1,6 +1,6 @@
 """Seat capacity from a billing subscription: the snapshot types and the one pure rule.
 
-The domain never sees a Stripe object. The billing adapter (gateway/integrations) maps a
+The domain never sees a Stripe object. The billing adapter (gateway/stripe/) maps a
 subscription to the frozen dataclasses below, already resolving each item's seat metadata
 (price first, then its product); `capacity_from_subscription` turns a snapshot into a seat limit.
 The metadata convention is documented in docs/billing.md and DESIGN.md "Billing (Stripe)".

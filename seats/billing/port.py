@@ -1,6 +1,6 @@
 """The billing port: what the domain asks of a billing provider, and the errors it may get back.
 
-The Stripe adapter (gateway/integrations/stripe_billing.py) implements this Protocol; tests and
+The Stripe adapter (gateway/stripe/client.py) implements this Protocol; tests and
 CLI tools may substitute any object with the same methods. Errors carry no HTTP status: the
 edges decide how to render them.
 """
