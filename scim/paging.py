@@ -1,4 +1,5 @@
-"""Query parameters, sorting and paging of list/search requests, resolved to SQL pieces.
+"""Query parameters, sorting and paging of list/search requests, resolved to a seats.query
+`ListQuery`.
 
 - Query parameters (RFC 7644 §3.4.2) and /.search bodies (§3.4.3) are validated by
   scim2-models' `SearchRequest`: `startIndex` < 1 reads as 1, a negative `count` as 0
@@ -11,8 +12,9 @@
   JSON. It is not signed: it only says where to resume in data the caller may read anyway,
   and a tampered or foreign cursor is refused as invalidCursor. `previousCursor` is not
   offered (RFC 9865 §2 makes it optional).
-- Sorting puts resources without a value last when ascending and first when descending, on
-  both engines (RFC 7644 §3.4.2.3), and always ends on (created_at, id) for a stable order.
+- Sorting puts resources without a value last when ascending and first when descending
+  (RFC 7644 §3.4.2.3), and always ends on (created_at, id) for a stable order: seats.query's
+  `Sort` promises both.
 """
 
 import base64
@@ -23,10 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from scim2_models import Context, InvalidCursorException, SearchRequest
 
 from scim.schemas import DEFAULT_PAGE_SIZE, POLICY
+from seats.query import Condition, ListQuery, Position, Sort
 
 # Beyond this an OFFSET overflows SQLite's and PostgreSQL's integers; no page lies there.
 MAX_START_INDEX = 2**31 - 1
@@ -108,55 +110,45 @@ class Page:
     start_index: int | None = 1
     cursor: Cursor | None = None
     cursor_mode: bool = False
-    sort: str = ""
-    sort_expr: sa.ColumnElement[Any] | None = None
-    descending: bool = False
+    sort_tag: str = ""
+    sort: Sort | None = None
+
+    def query(self, condition: Condition | None) -> ListQuery:
+        """The rows of this page (and, in cursor mode, one more: whether a next page exists),
+        never counted: a short page tells the total (see `total_after`)."""
+        if not self.cursor_mode:
+            return ListQuery(
+                condition, self.sort, offset=self.offset, limit=self.limit, with_total=False
+            )
+        cursor = self.cursor
+        after = None if cursor is None else Position(cursor.value, cursor.created_at, cursor.id)
+        return ListQuery(condition, self.sort, after=after, limit=self.limit + 1, with_total=False)
+
+    def known_total(self, rows: int) -> int | None:
+        """The total an index page of `rows` rows tells without counting: a short page that
+        is not past the end; None when only a count can say."""
+        if (self.offset == 0 or rows) and rows < self.limit:
+            return self.offset + rows
+        return None
+
+    def next_cursor(self, sort_value: Any, created_at: datetime, last_id: str) -> str:
+        return Cursor(self.sort_tag, sort_value, created_at, last_id).encode()
 
 
-SortFor = Callable[[str], sa.ColumnElement[Any]]
+SortFor = Callable[..., Sort]
 
 
 def page_for(search: SearchRequest[Any], max_results: int, sort_for: SortFor) -> Page:
-    """The window a validated search asks for, `count` clamped to `max_results`."""
+    """The window a validated search asks for, `count` clamped to `max_results`;
+    `sort_for(sort_by, descending=...)` reads the sortBy."""
     limit = min(DEFAULT_PAGE_SIZE if search.count is None else search.count, max_results)
     descending = search.sort_order == SearchRequest.SortOrder.descending
-    sort_expr = sort_for(str(search.sort_by)) if search.sort_by is not None else None
-    sort = f"{search.sort_by or ''}:{'d' if descending else 'a'}"
+    sort = None
+    if search.sort_by is not None:
+        sort = sort_for(str(search.sort_by), descending=descending)
+    tag = f"{search.sort_by or ''}:{'d' if descending else 'a'}"
     if search.cursor is None:
         start = min(search.start_index or 1, MAX_START_INDEX)
-        return Page(limit, start - 1, start, None, False, sort, sort_expr, descending)
-    cursor = Cursor.decode(search.cursor, sort) if search.cursor else None
-    return Page(limit, 0, None, cursor, True, sort, sort_expr, descending)
-
-
-def order_by(page: Page) -> list[sa.ColumnElement[Any]]:
-    """The ORDER BY before the service's own (created_at, id) tie-breakers."""
-    if page.sort_expr is None:
-        return []
-    missing = sa.case((page.sort_expr.is_(None), 1), else_=0)
-    if page.descending:
-        return [missing.desc(), page.sort_expr.desc()]
-    return [missing.asc(), page.sort_expr.asc()]
-
-
-def after_cursor(
-    page: Page, created_at: sa.ColumnElement[Any], row_id: sa.ColumnElement[Any]
-) -> sa.ColumnElement[bool] | None:
-    """The rows that follow the cursor in `order_by(page)` + (created_at, id) order."""
-    cursor = page.cursor
-    if cursor is None:
-        return None
-    tail = sa.or_(
-        created_at > cursor.created_at,
-        sa.and_(created_at == cursor.created_at, row_id > cursor.id),
-    )
-    expr = page.sort_expr
-    if expr is None:
-        return tail
-    if cursor.value is None:
-        # Rows without a value come last ascending, first descending.
-        same_group = sa.and_(expr.is_(None), tail)
-        return same_group if not page.descending else sa.or_(same_group, expr.is_not(None))
-    beyond = expr < cursor.value if page.descending else expr > cursor.value
-    following = sa.or_(beyond, sa.and_(expr == cursor.value, tail))
-    return following if page.descending else sa.or_(following, expr.is_(None))
+        return Page(limit, start - 1, start, None, False, tag, sort)
+    cursor = Cursor.decode(search.cursor, tag) if search.cursor else None
+    return Page(limit, 0, None, cursor, True, tag, sort)

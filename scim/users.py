@@ -27,7 +27,7 @@ from scim.schemas import POLICY, UserResource
 from seats import members
 from seats.errors import VersionMismatch
 from seats.model import Member
-from seats.storage.tables import members as members_table
+from seats.storage import member_queries
 
 USER_PATCH: Any = PatchOp[UserResource]
 USER_PARAMS: Any = ResponseParameters[UserResource]
@@ -179,38 +179,19 @@ async def search_users(request: ScimRequest, context: ScimContext) -> ScimRespon
 
 async def _query(search: Any, context: ScimContext, scim_ctx: Context) -> ScimResponse:
     page = paging.page_for(search, context.settings.max_filter_results, user_sort)
-    where = user_filter(str(search.filter)) if search.filter is not None else None
+    condition = user_filter(str(search.filter)) if search.filter is not None else None
     org_id = context.org_id
     async with context.database.read() as conn:
+        _, rows = await member_queries.list_members(conn, org_id, page.query(condition))
+        total = next_cursor = None
         if page.cursor_mode:
-            keyset = paging.after_cursor(page, members_table.c.created_at, members_table.c.id)
-            condition = where if keyset is None else keyset if where is None else where & keyset
-            _, rows = await members.list_members(
-                conn,
-                org_id,
-                where=condition,
-                order_by=paging.order_by(page),
-                limit=page.limit + 1,
-                with_total=False,
-            )
             more, rows = len(rows) > page.limit, rows[: page.limit]
-            total = None
-            next_cursor = await _next_cursor(conn, page, rows[-1], org_id) if more else None
+            if more:
+                next_cursor = await _next_cursor(conn, page, rows[-1], org_id)
         else:
-            total, rows = await members.list_members(
-                conn,
-                org_id,
-                where=where,
-                order_by=paging.order_by(page),
-                offset=page.offset,
-                limit=page.limit,
-                with_total=False,
-            )
-            if (page.offset == 0 or rows) and len(rows) < page.limit:
-                total = page.offset + len(rows)
-            else:
-                total, _ = await members.list_members(conn, org_id, where=where, limit=0)
-            next_cursor = None
+            total = page.known_total(len(rows))
+            if total is None:
+                total = await member_queries.count_members(conn, org_id, condition)
         groups: dict[str, list[tuple[str, str]]] = {}
         if rows and _wants_groups(search, by_default=False):
             groups = await members.groups_of_members(conn, org_id, [m.id for m in rows])
@@ -228,9 +209,9 @@ async def _query(search: Any, context: ScimContext, scim_ctx: Context) -> ScimRe
 
 async def _next_cursor(conn: Any, page: paging.Page, last: Member, org_id: str) -> str:
     value = None
-    if page.sort_expr is not None:
-        value = await members.member_value(conn, org_id, last.id, page.sort_expr)
-    return paging.Cursor(page.sort, value, last.created_at, last.id).encode()
+    if page.sort is not None:
+        value = await member_queries.member_sort_value(conn, org_id, last.id, page.sort)
+    return page.next_cursor(value, last.created_at, last.id)
 
 
 OPERATIONS = [

@@ -60,45 +60,6 @@ async def lock_group(conn: AsyncConnection, org_id: str, group_id: str) -> Group
     return await _read(conn, org_id, group_id, lock=True)
 
 
-async def list_groups(
-    conn: AsyncConnection,
-    org_id: str,
-    *,
-    where: sa.ColumnElement[bool] | None = None,
-    order_by: Sequence[sa.ColumnElement[Any]] = (),
-    offset: int = 0,
-    limit: int | None = None,
-    with_total: bool = True,
-) -> tuple[int | None, list[Group]]:
-    condition = groups.c.org_id == org_id
-    if where is not None:
-        condition = sa.and_(condition, where)
-    total = None
-    if with_total:
-        total = (
-            await conn.execute(sa.select(sa.func.count()).select_from(groups).where(condition))
-        ).scalar_one()
-    query = (
-        sa.select(groups)
-        .where(condition)
-        .order_by(*order_by, groups.c.created_at, groups.c.id)
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = (await conn.execute(query)).mappings().all()
-    return total, [to_group(row) for row in rows]
-
-
-async def group_value(
-    conn: AsyncConnection, org_id: str, group_id: str, expression: sa.ColumnElement[Any]
-) -> Any:
-    """The value of `expression` (a sort key) on one group's row: keyset paging resumes after
-    it. None when the group is gone or the value is null."""
-    query = sa.select(expression).where(groups.c.org_id == org_id, groups.c.id == group_id)
-    return (await conn.execute(query)).scalar_one_or_none()
-
-
 async def create_group(
     conn: AsyncConnection,
     org_id: str,

@@ -91,45 +91,6 @@ async def groups_of_members(
     return found
 
 
-async def member_value(
-    conn: AsyncConnection, org_id: str, member_id: str, expression: sa.ColumnElement[Any]
-) -> Any:
-    """The value of `expression` (a sort key) on one member's row: keyset paging resumes
-    after it. None when the member is gone or the value is null."""
-    query = sa.select(expression).where(members.c.org_id == org_id, members.c.id == member_id)
-    return (await conn.execute(query)).scalar_one_or_none()
-
-
-async def list_members(
-    conn: AsyncConnection,
-    org_id: str,
-    *,
-    where: sa.ColumnElement[bool] | None = None,
-    order_by: Sequence[sa.ColumnElement[Any]] = (),
-    offset: int = 0,
-    limit: int | None = None,
-    with_total: bool = True,
-) -> tuple[int | None, list[Member]]:
-    condition = members.c.org_id == org_id
-    if where is not None:
-        condition = sa.and_(condition, where)
-    total = None
-    if with_total:
-        total = (
-            await conn.execute(sa.select(sa.func.count()).select_from(members).where(condition))
-        ).scalar_one()
-    query = (
-        sa.select(members)
-        .where(condition)
-        .order_by(*order_by, members.c.created_at, members.c.id)
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = (await conn.execute(query)).mappings().all()
-    return total, [to_member(row) for row in rows]
-
-
 async def create_member(
     conn: AsyncConnection, org_id: str, draft: MemberDraft, *, actor: str
 ) -> Member:

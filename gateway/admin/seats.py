@@ -8,11 +8,12 @@ from aiohttp import web
 
 from gateway.errors import ApiError, read_json_object
 from gateway.keys import DATABASE
-from seats import alerts, capacity, invites, ledger, members, outbox, summary
+from seats import alerts, capacity, invites, ledger, outbox, summary
 from seats.alerts import AlertKind
 from seats.model import Member, SeatStatus
 from seats.orgs import get_org
-from seats.storage.tables import members as members_table
+from seats.query import Comparison, ListQuery, MemberField, Op
+from seats.storage import member_queries
 
 routes = web.RouteTableDef()
 
@@ -55,10 +56,11 @@ async def get_members(request: web.Request) -> web.Response:
             return web.json_response(
                 {"total": len(pending), "members": [_invite_as_member(i) for i in page]}
             )
-        where = members_table.c.seat_status == status if status else None
-        total, found = await members.list_members(
-            conn, org_id, where=where, offset=offset, limit=limit
-        )
+        condition = None
+        if status:
+            condition = Comparison(MemberField.SEAT_STATUS, Op.EQ, status, case_exact=True)
+        query = ListQuery(condition, offset=offset, limit=limit)
+        total, found = await member_queries.list_members(conn, org_id, query)
     return web.json_response({"total": total, "members": [member_json(m) for m in found]})
 
 

@@ -1,47 +1,39 @@
-"""`sortBy` (RFC 7644 §3.4.2.3) as a SQL sort key over the same storage as filters.
+"""`sortBy` / `sortOrder` (RFC 7644 §3.4.2.3) as a seats.query `Sort`, over the same fields as
+filters.
 
 Strings sort by their comparison key, case-insensitively unless the attribute is caseExact, in
 Unicode code point order. A multi-valued attribute sorts by its primary (else first) value: only
-`emails` has that value promoted (`members.email_key`), the others are refused rather than
-sorted by something the RFC did not ask for.
+`emails` has that value promoted (the member's primary email), the others are refused rather
+than sorted by something the RFC did not ask for.
 """
 
-from typing import Any
-
-import sqlalchemy as sa
 from scim2_models import InvalidValueException, Path, SCIMException
 from scim2_models.path import AttributeBinding, AttrPath
 
-from scim.filtering.sql import CodePointOrder
-from scim.filtering.storage import ResourceStorage, is_complex, never_returned
+from scim.filtering.fields import ResourceFields, case_exact, is_complex, never_returned
+from seats.query import Sort
 
 
-def sort_key(storage: ResourceStorage, sort_by: str) -> sa.ColumnElement[Any]:
-    """The expression to ORDER BY for `sort_by`; InvalidValueException if it cannot sort."""
-    binding = _resolve(storage, sort_by)
+def sort_key(fields: ResourceFields, sort_by: str, *, descending: bool) -> Sort:
+    """The order `sort_by` asks for; InvalidValueException if it cannot sort."""
+    binding = _resolve(fields, sort_by)
     if binding.is_multivalued:
-        primary = storage.primary_values.get(binding.urn)
+        primary = fields.primary_values.get(binding.urn)
         if primary is None:
             raise _refuse(sort_by, "sorting by this multi-valued attribute is not supported")
-        # The primary values held in columns are folded keys (emails.value: caseExact false).
-        return CodePointOrder(primary)
+        return Sort(primary, descending)
     if binding.sub_field_name is None and is_complex(binding):
         raise _refuse(sort_by, "name one of its sub-attributes, e.g. name.familyName")
     try:
-        return storage.operand(binding).sort_key()
+        attribute = fields.attribute(binding)
     except SCIMException as exc:
         raise _refuse(sort_by, exc.detail) from exc
+    return Sort(attribute, descending, case_exact=case_exact(binding))
 
 
-def sort_clause(key: sa.ColumnElement[Any], *, descending: bool) -> sa.ColumnElement[Any]:
-    """`key` ascending or descending, resources without a value last ascending and first
-    descending, as RFC 7644 §3.4.2.3 asks (SQLite would otherwise put NULL first ascending)."""
-    return sa.nulls_first(key.desc()) if descending else sa.nulls_last(key.asc())
-
-
-def _resolve(storage: ResourceStorage, sort_by: str) -> AttributeBinding:
+def _resolve(fields: ResourceFields, sort_by: str) -> AttributeBinding:
     try:
-        path = Path[storage.model](sort_by)
+        path = Path[fields.model](sort_by)
     except SCIMException as exc:
         raise _refuse(sort_by, exc.detail) from exc
     if not isinstance(path.ast, AttrPath):

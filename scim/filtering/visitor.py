@@ -1,20 +1,22 @@
-"""SCIM filters (RFC 7644 §3.4.2.2) translated into SQLAlchemy conditions.
+"""SCIM filters (RFC 7644 §3.4.2.2) translated into seats.query conditions.
 
 scim2-models parses the filter and checks it against the resource model (`ScimFilter`); the
-`SqlFilter` visitor below walks its syntax tree and asks `storage` where each attribute lives.
-Nothing here parses filter text.
+`QueryFilter` visitor below walks its syntax tree and asks `fields` which seats.query attribute
+answers each SCIM attribute. Nothing here parses filter text, and nothing here is SQL.
 """
 
+import base64
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
 from inspect import isclass
 from typing import Any
 
-import sqlalchemy as sa
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import (
     AttributeBinding,
     AttrPath,
-    CompareOperator,
     Comparison,
     FilterVisitor,
     LogicalExpr,
@@ -25,8 +27,15 @@ from scim2_models.path import (
     coerce_value,
 )
 
-from scim.filtering.operands import Operand
-from scim.filtering.storage import Elements, ResourceStorage, is_complex, never_returned
+from scim.filtering.fields import (
+    Elements,
+    ResourceFields,
+    case_exact,
+    is_complex,
+    never_returned,
+)
+from seats import query
+from seats.query import Attribute, Condition, InvalidQuery, Kind, Op, kind_of
 
 # Deeper nesting than any identity provider sends; refused before it can exhaust the stack of
 # the parser, this visitor or the SQL compiler.
@@ -42,8 +51,12 @@ class _Selection:
     elements: Elements
 
 
-class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
-    """Translate a parsed, model-bound filter into a condition on `storage.table`.
+# meta.version is the weak ETag scim/responses.py renders from the version number.
+_ETAG = re.compile(r'(?:W/)?"(\d{1,18})"')
+
+
+class QueryFilter(FilterVisitor[Condition]):
+    """Translate a parsed, model-bound filter into a seats.query condition.
 
     Attributes resolve strictly: on a resource-type endpoint an attribute the type does not
     define is a filter "not supported" (RFC 7644 §3.12, 400 invalidFilter). The lenient default
@@ -52,23 +65,22 @@ class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
 
     def __init__(
         self,
-        storage: ResourceStorage,
+        fields: ResourceFields,
         scim_filter: ScimFilter[Any],
         selection: _Selection | None = None,
     ) -> None:
-        self.storage = storage
+        self.fields = fields
         self.scim_filter = scim_filter
         self.selection = selection
 
-    def visit_logical_expr(self, node: LogicalExpr) -> sa.ColumnElement[bool]:
-        terms = [self.visit(term) for term in node.terms]
-        return sa.and_(*terms) if node.op is LogicalOperator.and_ else sa.or_(*terms)
+    def visit_logical_expr(self, node: LogicalExpr) -> Condition:
+        terms = tuple(self.visit(term) for term in node.terms)
+        return query.And(terms) if node.op is LogicalOperator.and_ else query.Or(terms)
 
-    def visit_not(self, node: Not) -> sa.ColumnElement[bool]:
-        # Sound because every condition built here is true or false, never NULL.
-        return sa.not_(self.visit(node.expr))
+    def visit_not(self, node: Not) -> Condition:
+        return query.Not(self.visit(node.expr))
 
-    def visit_comparison(self, node: Comparison) -> sa.ColumnElement[bool]:
+    def visit_comparison(self, node: Comparison) -> Condition:
         binding = self._resolve(node.attr_path, comparison=True)
         if binding.sub_field_name is None and is_complex(binding):
             # `name eq "x"`, `addresses co "x"`: a complex value has no value to compare (the
@@ -77,44 +89,50 @@ class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
                 detail=f"{binding.urn} is complex: compare one of its sub-attributes"
             )
         value = coerce_value(binding, node.value, node.op)
+        op = Op(node.op.value)
         if self.selection is not None:
-            return self._element_operand(binding).compare(node.op, value)
+            return _compare(self.selection.elements.part(binding), binding, op, value)
         if not binding.is_multivalued:
-            return self.storage.operand(binding).compare(node.op, value)
+            return _compare(self.fields.attribute(binding), binding, op, value)
         # `emails.value eq "x"` holds when any value matches. `ne` is read the way
         # scim2-models' own evaluator reads it: no value equals the operand.
-        elements = self.storage.elements(binding)
-        operand = elements.operand(binding)
-        if node.op is CompareOperator.ne:
-            return sa.not_(elements.exists(operand.compare(CompareOperator.eq, value)))
-        return elements.exists(operand.compare(node.op, value))
+        elements = self.fields.elements(binding)
+        part = elements.part(binding)
+        if op is Op.NE:
+            equal = _compare(part, binding, Op.EQ, value)
+            return query.Not(query.AnyElement(elements.collection, equal))
+        return query.AnyElement(elements.collection, _compare(part, binding, op, value))
 
-    def visit_present(self, node: Present) -> sa.ColumnElement[bool]:
+    def visit_present(self, node: Present) -> Condition:
         binding = self._resolve(node.attr_path)
         if self.selection is not None:
-            return self._element_operand(binding).present()
+            return query.Present(self.selection.elements.part(binding))
         if binding.is_multivalued:
-            elements = self.storage.elements(binding)
+            elements = self.fields.elements(binding)
             if binding.sub_field_name is not None or not is_complex(binding):
-                return elements.exists(elements.operand(binding).present())
+                return query.AnyElement(elements.collection, query.Present(elements.part(binding)))
+            if elements.is_membership:
+                # A membership always names its member.
+                return query.AnyElement(elements.collection, query.Constant(True))
             # A value is present when any of its sub-attributes is (RFC 7644 §3.4.2.2:
             # "a non-empty node for complex attributes").
-            return elements.exists(elements.value_present(self._sub_bindings(node)))
+            parts = (query.Present(elements.part(sub)) for sub in self._sub_bindings(node))
+            return query.AnyElement(elements.collection, query.Or(tuple(parts)))
         if binding.sub_field_name is None and is_complex(binding):
-            return sa.or_(*(self._present(sub) for sub in self._sub_bindings(node)))
-        return self.storage.operand(binding).present()
+            return query.Or(tuple(self._present(sub) for sub in self._sub_bindings(node)))
+        return query.Present(self.fields.attribute(binding))
 
-    def visit_value_path(self, node: ValuePath) -> sa.ColumnElement[bool]:
+    def visit_value_path(self, node: ValuePath) -> Condition:
         if self.selection is not None:
             raise InvalidFilterException(detail="value paths cannot be nested")
         binding = self._resolve(node.attr_path)
         if not binding.is_multivalued:
             raise InvalidFilterException(detail=f"{binding.urn} is not multi-valued")
-        elements = self.storage.elements(binding)
-        inner = SqlFilter(
-            self.storage, self.scim_filter, _Selection(node.attr_path, binding, elements)
+        elements = self.fields.elements(binding)
+        inner = QueryFilter(
+            self.fields, self.scim_filter, _Selection(node.attr_path, binding, elements)
         )
-        return elements.exists(inner.visit(node.val_filter))
+        return query.AnyElement(elements.collection, inner.visit(node.val_filter))
 
     def _resolve(self, attr_path: AttrPath, *, comparison: bool = False) -> AttributeBinding:
         if self.selection is not None:
@@ -145,10 +163,6 @@ class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
         _check_returned(binding)
         return binding
 
-    def _element_operand(self, binding: AttributeBinding) -> Operand:
-        assert self.selection is not None
-        return self.selection.elements.operand(binding)
-
     def _sub_bindings(self, node: Present) -> list[AttributeBinding]:
         """Every sub-attribute of the complex attribute `node` names, that a filter may read."""
         binding = self._resolve(node.attr_path)
@@ -163,13 +177,42 @@ class SqlFilter(FilterVisitor[sa.ColumnElement[bool]]):
                 subs.append(sub)
         return subs
 
-    def _present(self, binding: AttributeBinding) -> sa.ColumnElement[bool]:
+    def _present(self, binding: AttributeBinding) -> Condition:
         try:
-            return self.storage.operand(binding).present()
+            return query.Present(self.fields.attribute(binding))
         except InvalidFilterException:
             # A sub-attribute that cannot be filtered on (meta.location) is derived from
             # others that are present whenever the resource exists.
-            return sa.false()
+            return query.Constant(False)
+
+
+def _compare(attribute: Attribute, binding: AttributeBinding, op: Op, value: Any) -> Condition:
+    """`attribute op value` for a value scim2-models coerced to the attribute's type."""
+    kind = kind_of(attribute)
+    if isinstance(value, Enum):
+        value = value.value
+    elif isinstance(value, bytes):
+        # A binary attribute is stored as its base64 text (RFC 7643 §2.3.6).
+        value = base64.b64encode(value).decode("ascii")
+    elif isinstance(value, datetime) and value.tzinfo is None:
+        # RFC 7643 §2.3.5 allows a dateTime without an offset; it is read as UTC.
+        value = value.replace(tzinfo=UTC)
+    if kind is Kind.VERSION and value is not None:
+        match = _ETAG.fullmatch(value) if isinstance(value, str) else None
+        if op not in (Op.EQ, Op.NE):
+            raise _refuse(binding, "meta.version only takes eq and ne")
+        if match is None:
+            # Not an ETag this server issues: equal to no resource's version.
+            return query.Constant(op is Op.NE)
+        value = int(match.group(1))
+    try:
+        return query.Comparison(attribute, op, value, case_exact=case_exact(binding))
+    except InvalidQuery as exc:
+        raise _refuse(binding, exc.detail) from None
+
+
+def _refuse(binding: AttributeBinding, reason: str) -> InvalidFilterException:
+    return InvalidFilterException(detail=f"cannot filter on {binding.urn}: {reason}")
 
 
 def _check_returned(binding: AttributeBinding) -> None:
@@ -187,15 +230,15 @@ def _depth(node: Any) -> int:
     return 1
 
 
-def translate(storage: ResourceStorage, filter_text: str) -> sa.ColumnElement[bool]:
-    """Parse `filter_text` against `storage.model` and translate it into a condition."""
+def translate(fields: ResourceFields, filter_text: str) -> Condition:
+    """Parse `filter_text` against `fields.model` and translate it into a condition."""
     if not isinstance(filter_text, str) or not filter_text.strip():
         raise InvalidFilterException(detail="the filter is empty")
     try:
-        scim_filter = ScimFilter[storage.model](filter_text)
+        scim_filter = ScimFilter[fields.model](filter_text)
         too_deep = _depth(scim_filter.ast) > MAX_FILTER_DEPTH
     except RecursionError:
         too_deep = True
     if too_deep:
         raise InvalidFilterException(detail="the filter is nested too deeply")
-    return SqlFilter(storage, scim_filter).visit(scim_filter.ast)
+    return QueryFilter(fields, scim_filter).visit(scim_filter.ast)

@@ -1,6 +1,6 @@
-"""Engine-neutral SQL for reading SCIM attributes out of a stored `resource` JSON document.
+"""Engine-neutral SQL for reading attributes out of a stored `resource` JSON document.
 
-A filter is translated before anyone knows which engine runs it, so the JSON operators are small
+A query is compiled before anyone knows which engine runs it, so the JSON operators are small
 SQLAlchemy constructs compiled per dialect. SQLite keeps the document as JSON text (its `->` and
 `->>` operators need SQLite 3.38 or later); PostgreSQL keeps it as JSONB.
 
@@ -16,9 +16,10 @@ CodePointOrder(expr)   expr (BINARY: code point order)    expr COLLATE "C"
 `JsonRepr` is the JSON spelling of a value, the same on both engines for booleans (`true`,
 `false`); SQLite's `->>` would answer 1/0 and PostgreSQL's `->>` 'true'/'false'.
 
-Keys are attribute names taken from the scim2-models schema (never the spelling a client sent),
-checked against the RFC 7643 §2.1 name grammar and rendered as SQL string literals, so the SQL
-text of a filter shape is stable. Values compared with them are always bound parameters.
+Keys are the attribute names of a seats.query `Document` (scim/filtering takes them from the
+scim2-models schema, never the spelling a client sent), checked against the RFC 7643 §2.1 name
+grammar and rendered as SQL string literals, so the SQL text of a query shape is stable (and
+SQLAlchemy's compiled cache holds it). Values compared with them are always bound parameters.
 """
 
 import re

@@ -23,13 +23,16 @@ from scim2_models import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from scim.filtering import group_filter, group_sort, sort_clause, user_filter, user_sort
+from scim.filtering import group_filter, group_sort, user_filter, user_sort
 from scim.schemas import SeatUser, UserResource
 from seats.clock import new_id
 from seats.members import create_member, fold
 from seats.model import MemberDraft
 from seats.orgs import create_org
+from seats.query import ListQuery
 from seats.storage.database import Database
+from seats.storage.group_queries import group_condition, group_sort_key, list_groups
+from seats.storage.member_queries import list_members, member_condition
 from seats.storage.tables import group_members, groups, members
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -119,27 +122,22 @@ class Directory:
 
     async def users(self, filter_text: str) -> set[str]:
         """The userNames of the users `filter_text` selects."""
-        return set(await self._select(members, members.c.user_name, user_filter(filter_text)))
+        query = ListQuery(user_filter(filter_text), with_total=False)
+        async with self.database.read() as conn:
+            _, found = await list_members(conn, self.org_id, query)
+        return {member.user_name for member in found}
 
     async def groups(self, filter_text: str) -> set[str]:
-        return set(await self._select(groups, groups.c.display_name, group_filter(filter_text)))
+        query = ListQuery(group_filter(filter_text), with_total=False)
+        async with self.database.read() as conn:
+            _, found = await list_groups(conn, self.org_id, query)
+        return {group.display_name for group in found}
 
     async def sorted_users(self, sort_by: str, *, descending: bool = False) -> list[str]:
-        key = sort_clause(user_sort(sort_by), descending=descending)
-        return await self._select(
-            members, members.c.user_name, sa.true(), order_by=[key, members.c.id]
-        )
-
-    async def _select(
-        self,
-        table: sa.Table,
-        column: sa.ColumnElement[str],
-        where: sa.ColumnElement[bool],
-        order_by: Sequence[sa.ColumnElement[Any]] = (),
-    ) -> list[str]:
-        query = sa.select(column).where(table.c.org_id == self.org_id, where).order_by(*order_by)
+        query = ListQuery(sort=user_sort(sort_by, descending=descending), with_total=False)
         async with self.database.read() as conn:
-            return list((await conn.execute(query)).scalars())
+            _, found = await list_members(conn, self.org_id, query)
+        return [member.user_name for member in found]
 
 
 async def _add_group(conn: Any, org_id: str, name: str, *memberships: tuple[str, str]) -> str:
@@ -553,7 +551,7 @@ async def test_sorting_by_meta_created_and_by_primary_email(directory: Directory
 
 
 def test_group_sort_by_display_name_uses_the_folded_key() -> None:
-    sql = str(group_sort("displayName").compile(dialect=sqlite.dialect()))
+    sql = str(group_sort_key(group_sort("displayName")).compile(dialect=sqlite.dialect()))
     assert sql == "groups.display_name_key"
 
 
@@ -570,7 +568,8 @@ def test_what_cannot_be_sorted_by_is_an_invalid_value(sort_by: str) -> None:
 
 def test_user_name_eq_is_a_condition_on_the_folded_key() -> None:
     for dialect in (sqlite.dialect(), postgresql.asyncpg.dialect()):
-        compiled = user_filter('userName eq "BJensen"').compile(dialect=dialect)
+        condition = member_condition(user_filter('userName eq "BJensen"'))
+        compiled = condition.compile(dialect=dialect)
         assert str(compiled).startswith("members.user_name_key = ")
         assert list(compiled.params.values()) == ["bjensen"]
 
@@ -637,7 +636,8 @@ async def big_org(database_url: str) -> AsyncIterator[BigOrg]:
 async def test_user_name_eq_uses_the_unique_index(big_org: BigOrg) -> None:
     plan, found = await big_org.plan(
         sa.select(members.c.id).where(
-            members.c.org_id == big_org.org_id, user_filter('userName eq "USER1234@example.com"')
+            members.c.org_id == big_org.org_id,
+            member_condition(user_filter('userName eq "USER1234@example.com"')),
         )
     )
     assert found == [big_org.user_ids[1234]]
@@ -653,7 +653,8 @@ async def test_groups_of_a_member_are_found_through_the_member_index(big_org: Bi
     member = big_org.user_ids[1234]
     plan, found = await big_org.plan(
         sa.select(groups.c.id).where(
-            groups.c.org_id == big_org.org_id, group_filter(f'members[value eq "{member}"]')
+            groups.c.org_id == big_org.org_id,
+            group_condition(group_filter(f'members[value eq "{member}"]')),
         )
     )
     assert found == [big_org.group_ids[1234 % 300]]

@@ -23,8 +23,9 @@ from seats.alerts import AlertKind
 from seats.clock import utcnow
 from seats.model import Member, MemberDraft, SeatStatus
 from seats.orgs import create_org
+from seats.query import Comparison, ListQuery, MemberField, Op
 from seats.storage.database import Database
-from seats.storage.tables import members as members_table
+from seats.storage.member_queries import list_members
 from tests.gateway.alert_receivers import SmtpSink, WebhookSink
 
 CAPACITY, REQUESTS = 50, 200
@@ -106,9 +107,8 @@ async def test_200_concurrent_creates_into_a_50_seat_org_seat_exactly_50_and_ale
         await asyncio.gather(*(deactivate(i, m) for i, m in enumerate(leaving)))
         async with gateways[0].read() as conn:
             entries = await ledger.list_entries(conn, org.id, limit=1000)
-            _, active = await members.list_members(
-                conn, org.id, where=members_table.c.seat_status == "active"
-            )
+            seated = Comparison(MemberField.SEAT_STATUS, Op.EQ, "active")
+            _, active = await list_members(conn, org.id, ListQuery(seated))
         promoted = [e.member_id for e in entries if e.reason == "promoted"]
         assert sorted(promoted) == sorted(waiting_order[:10])
         assert len(active) == CAPACITY

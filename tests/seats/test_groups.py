@@ -13,7 +13,9 @@ from seats.groups import GroupDraft, MembershipAction, MembershipChange
 from seats.members import create_member, delete_member
 from seats.model import MemberDraft
 from seats.orgs import create_org
+from seats.query import ListQuery
 from seats.storage.database import Database
+from seats.storage.group_queries import list_groups
 from seats.storage.tables import group_members as group_members_table
 from seats.storage.tables import members as members_table
 
@@ -204,7 +206,7 @@ async def test_groups_are_listed_in_pages(database: Database) -> None:
         for name in ("A", "B", "C"):
             await groups.create_group(conn, org_id, GroupDraft(name))
     async with database.read() as conn:
-        total, page = await groups.list_groups(conn, org_id, offset=1, limit=1)
+        total, page = await list_groups(conn, org_id, ListQuery(offset=1, limit=1))
     assert total == 3
     assert [group.display_name for group in page] == ["B"]
 
