@@ -20,13 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import outbox
+from seats import event_log
 from seats.clock import new_id, utcnow
+from seats.events import AlertRaised
 from seats.orgs import get_org, lock_org
 from seats.storage.tables import alerts, orgs
 
-EMAIL = "email"
-WEBHOOK = "webhook"
+EMAIL = event_log.ALERT_EMAIL
+WEBHOOK = event_log.ALERT_WEBHOOK
 ALERT_CHANNELS = (EMAIL, WEBHOOK)
 
 
@@ -270,27 +271,10 @@ def alert_ids_of(payload: Mapping[str, Any]) -> list[str]:
 
 
 async def _notify(conn: AsyncConnection, alert: Alert) -> None:
-    org = await get_org(conn, alert.org_id)
-    channels = []
-    if org.admin_emails:
-        channels.append(EMAIL)
-    if org.webhook_url:
-        channels.append(WEBHOOK)
-    for channel in channels:
-        await outbox.enqueue(
-            conn,
-            channel,
-            {"alert_ids": [alert.id]},
-            org_id=alert.org_id,
-            alert_id=alert.id,
-            merge=_merge_alert_ids,
-        )
-
-
-def _merge_alert_ids(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    ids = alert_ids_of(old)
-    ids += [alert_id for alert_id in alert_ids_of(new) if alert_id not in ids]
-    return {**old, "alert_ids": ids}
+    # The event log queues the email and webhook deliveries (seats/event_log.py).
+    event_log.record(
+        conn, AlertRaised(alert.org_id, alert.id, alert.kind.value, dict(alert.details))
+    )
 
 
 def _to_alert(row: Mapping[str, Any]) -> Alert:

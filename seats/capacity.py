@@ -8,7 +8,8 @@ scheduled capacity changes, and auto_expand growth.
   scheduled per org at a time: a new schedule supersedes the previous one.
 - Billing sets capacity with `apply_capacity` (now, enforcing a cut) and
   `schedule_capacity_change(..., source="billing")` (at the period end).
-- Under auto_expand, `expand` grows the seat limit and queues a `billing_push` outbox message.
+- Under auto_expand, `expand` grows the seat limit; its `CapacityChanged` event queues the
+  `billing_push` outbox message (seats/event_log.py).
 """
 
 from collections.abc import Mapping
@@ -19,15 +20,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import alerts, occupancy, outbox
+from seats import alerts, event_log, occupancy
 from seats.alerts import AlertKind
 from seats.clock import new_id, utcnow
 from seats.errors import CannotReduceBelowUsage, InvalidValue, NotFound
+from seats.event_log import BILLING_PUSH
+from seats.events import CapacityChanged
 from seats.model import Org, SeatPolicy
 from seats.orgs import OrgLock, lock_org, validate_seat_number
 from seats.storage.tables import UTCDateTime, capacity_changes, invites, orgs
 
-BILLING_PUSH = "billing_push"
+__all__ = ["BILLING_PUSH"]
 SCHEDULED, APPLIED, CANCELED = "scheduled", "applied", "canceled"
 
 
@@ -72,7 +75,15 @@ async def lock_for_seats(conn: AsyncConnection, org_id: str, *, now: datetime | 
     expired = await occupancy.expire_due_invites(conn, org_id, now=now)
     due = [c for c in await list_scheduled(conn, org_id) if c.effective_at <= now]
     for change in due:
-        org = await _apply(conn, org, change.new_capacity, actor="schedule", now=now, change=change)
+        org = await _apply(
+            conn,
+            org,
+            change.new_capacity,
+            source="schedule",
+            actor="schedule",
+            now=now,
+            change=change,
+        )
     if expired and not due and await occupancy.promote_waiting(conn, org_id, actor="system"):
         await occupancy.sync_episode(conn, org_id)
     return org
@@ -105,7 +116,7 @@ async def change_capacity(
                 pending_invites=counts.pending_invites,
                 over_limit=counts.over_limit,
             )
-    return await _apply(conn, org, seat_limit, actor=actor, now=now or utcnow())
+    return await _apply(conn, org, seat_limit, source="admin", actor=actor, now=now or utcnow())
 
 
 async def apply_capacity(
@@ -120,7 +131,7 @@ async def apply_capacity(
     (for billing, whose word on capacity is final)."""
     validate_seat_number("capacity", capacity, allow_null=True)
     org = await lock_for_seats(conn, org_id, now=now)
-    return await _apply(conn, org, capacity, actor=actor, now=now or utcnow())
+    return await _apply(conn, org, capacity, source="billing", actor=actor, now=now or utcnow())
 
 
 async def schedule_capacity_change(
@@ -150,7 +161,7 @@ async def schedule_capacity_change(
                 "effective_at must be in the future; to change the seat limit now, "
                 "PATCH the org's seat_limit"
             )
-        await _apply(conn, org, capacity, actor=actor, now=now)
+        await _apply(conn, org, capacity, source=source, actor=actor, now=now)
         return None
     scheduled = await list_scheduled(conn, org_id)
     for change in scheduled:
@@ -231,24 +242,12 @@ async def orgs_with_due_work(conn: AsyncConnection, *, now: datetime) -> list[st
 async def expand(
     conn: AsyncConnection, org_id: str, new_limit: int, *, previous: int | None, actor: str
 ) -> None:
-    """Grow the seat limit (auto_expand) and queue the push of the new count to billing; a burst
-    of expansions leaves one message carrying the latest count."""
+    """Grow the seat limit (auto_expand); the event log queues the push of the new count to
+    billing, and a burst of expansions leaves one message carrying the latest count."""
     await conn.execute(
         orgs.update().where(orgs.c.id == org_id).values(seat_limit=new_limit, updated_at=utcnow())
     )
-    await outbox.enqueue(
-        conn,
-        BILLING_PUSH,
-        {
-            "org_id": org_id,
-            "seat_limit": new_limit,
-            "previous_seat_limit": previous,
-            "reason": "auto_expand",
-            "actor": actor,
-        },
-        org_id=org_id,
-        merge=_latest_seat_limit,
-    )
+    event_log.record(conn, CapacityChanged(org_id, new_limit, previous, "auto_expand", actor))
 
 
 async def expand_for_waiting(conn: AsyncConnection, org_id: str, *, actor: str) -> Org:
@@ -274,6 +273,7 @@ async def _apply(
     org: Org,
     capacity: int | None,
     *,
+    source: str,
     actor: str,
     now: datetime,
     change: CapacityChange | None = None,
@@ -282,6 +282,7 @@ async def _apply(
         await conn.execute(
             orgs.update().where(orgs.c.id == org.id).values(seat_limit=capacity, updated_at=now)
         )
+        event_log.record(conn, CapacityChanged(org.id, capacity, org.seat_limit, source, actor))
     if change is not None:
         await conn.execute(
             capacity_changes.update()
@@ -334,10 +335,6 @@ async def _cancel(
 
 def _is_cut(current: int | None, new: int | None) -> bool:
     return new is not None and (current is None or new < current)
-
-
-def _latest_seat_limit(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    return {**new, "previous_seat_limit": old.get("previous_seat_limit")}
 
 
 def _to_change(row: Mapping[str, Any]) -> CapacityChange:

@@ -53,3 +53,9 @@ class InviteNotPending(Conflict):
     """The invite was already accepted, revoked or expired."""
 
     code = "invite_not_pending"
+
+
+class CursorExpired(DomainError):
+    """A feed cursor points before the retention window: events after it were pruned."""
+
+    code = "cursor_expired"

@@ -15,9 +15,10 @@ from types import MappingProxyType
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import membership_sql
+from seats import event_log, membership_sql
 from seats.clock import utcnow
 from seats.errors import InvalidValue
+from seats.events import GroupMembersRemoved
 from seats.storage.tables import UTCDateTime, group_members, groups, members
 
 NO_DISPLAYS: Mapping[str, str] = MappingProxyType({})
@@ -65,37 +66,40 @@ async def add(
     group_id: str,
     ids: Sequence[str],
     displays: Mapping[str, str] = NO_DISPLAYS,
-) -> int:
-    """Add the members that are not members yet; return how many were added.
+) -> list[str]:
+    """Add the members that are not members yet; return the ids added.
 
     `displays` are the names the client sent with some of them, shown back instead of the
     member's own name. A member already in keeps the display it joined with.
     """
     ids = unique(ids)
     if not ids:
-        return 0
+        return []
     kinds = await resolve_types(conn, org_id, group_id, ids)
     return await membership_sql.insert_members(conn, org_id, group_id, kinds, displays)
 
 
-async def remove(conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[str]) -> int:
-    """Remove the named members; ids that are not members are ignored. Return how many left.
+async def remove(
+    conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[str]
+) -> list[str]:
+    """Remove the named members; ids that are not members are ignored. Return the ids removed.
 
     The caller has checked that the group is this org's (its members are too).
     """
     ids = unique(ids)
     if not ids:
-        return 0
+        return []
     return await membership_sql.delete_members(conn, group_id, ids)
 
 
-async def remove_all(conn: AsyncConnection, org_id: str, group_id: str) -> int:
+async def remove_all(conn: AsyncConnection, org_id: str, group_id: str) -> list[str]:
+    """Empty the group; return the ids removed."""
     result = await conn.execute(
-        group_members.delete().where(
-            group_members.c.group_id == group_id, group_members.c.org_id == org_id
-        )
+        group_members.delete()
+        .where(group_members.c.group_id == group_id, group_members.c.org_id == org_id)
+        .returning(group_members.c.member_id)
     )
-    return result.rowcount
+    return list(result.scalars())
 
 
 async def replace(
@@ -104,8 +108,9 @@ async def replace(
     group_id: str,
     ids: Sequence[str],
     displays: Mapping[str, str] = NO_DISPLAYS,
-) -> int:
-    """Make the membership exactly `ids` (a PUT, or a PATCH replace on members).
+) -> tuple[list[str], list[str]]:
+    """Make the membership exactly `ids` (a PUT, or a PATCH replace on members); return the
+    ids added and the ids removed.
 
     The group's member ids are read once to compute the difference; only the difference is
     validated and written, so re-sending an unchanged list of 100,000 members writes nothing.
@@ -115,9 +120,8 @@ async def replace(
     wanted_set = set(wanted)
     leaving = [member_id for member_id in current if member_id not in wanted_set]
     joining = [member_id for member_id in wanted if member_id not in current]
-    return await remove(conn, org_id, group_id, leaving) + await add(
-        conn, org_id, group_id, joining, displays
-    )
+    removed = await remove(conn, org_id, group_id, leaving)
+    return await add(conn, org_id, group_id, joining, displays), removed
 
 
 async def member_ids(conn: AsyncConnection, org_id: str, group_id: str) -> set[str]:
@@ -214,7 +218,7 @@ async def bump_versions(
 
 async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> None:
     """Take a member (a user or a nested group being deleted) out of every group; the groups
-    it leaves change, so their versions (ETags) move."""
+    it leaves change, so their versions (ETags) move and each records the removal."""
     parents = list(
         (
             await conn.execute(
@@ -231,3 +235,6 @@ async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: 
             )
         )
         await bump_versions(conn, parents)
+        event_log.record(
+            conn, *(GroupMembersRemoved(org_id, parent, (member_id,)) for parent in parents)
+        )

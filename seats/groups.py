@@ -17,11 +17,18 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import group_members
+from seats import event_log, group_members
 from seats.clock import new_id, utcnow
 from seats.errors import Conflict, NotFound, VersionMismatch
+from seats.events import (
+    GroupCreated,
+    GroupDeleted,
+    GroupMembersAdded,
+    GroupMembersRemoved,
+    GroupUpdated,
+)
 from seats.group_members import NO_DISPLAYS
-from seats.members import fold
+from seats.identifiers import fold
 from seats.model import Group
 from seats.storage.tables import groups
 
@@ -78,8 +85,11 @@ async def create_group(
         "updated_at": now,
     }
     await _write(conn, groups.insert().values(values), draft.display_name)
-    await group_members.add(conn, org_id, values["id"], member_ids, displays)
-    return to_group(values)
+    group = to_group(values)
+    event_log.record(conn, GroupCreated(org_id, group))
+    added = await group_members.add(conn, org_id, group.id, member_ids, displays)
+    _record_membership(conn, org_id, group.id, MembershipDelta(added=dict.fromkeys(added)))
+    return group
 
 
 async def update_group(
@@ -99,22 +109,27 @@ async def update_group(
     before = await lock_group(conn, org_id, group_id)
     _check_version(before, if_version)
     after = before
-    changed = False
+    renamed = False
     if draft is not None and _draft_columns(draft) != _draft_columns(_as_draft(before)):
         if fold(draft.display_name) != fold(before.display_name):
             await _check_display_name_free(conn, org_id, draft.display_name)
         statement = groups.update().where(groups.c.id == group_id).values(_draft_columns(draft))
         await _write(conn, statement, draft.display_name)
         after = to_group({**asdict(before), **_draft_columns(draft)})
-        changed = True
+        renamed = True
+    delta = MembershipDelta()
     for step in membership:
-        changed = await _apply(conn, org_id, group_id, step) > 0 or changed
-    if not changed:
+        delta.apply(*await _apply(conn, org_id, group_id, step))
+    if not renamed and not delta:
         return before
     now = utcnow()
     await group_members.bump_versions(conn, [group_id], now=now)
     # The row as just written, without reading it back.
-    return replace(after, version=before.version + 1, updated_at=now)
+    after = replace(after, version=before.version + 1, updated_at=now)
+    if renamed:
+        event_log.record(conn, GroupUpdated(org_id, after))
+    _record_membership(conn, org_id, group_id, delta)
+    return after
 
 
 async def replace_group(
@@ -172,15 +187,60 @@ async def delete_group(
     await group_members.remove_from_all_groups(conn, org_id, group_id)
     await group_members.remove_all(conn, org_id, group_id)
     await conn.execute(groups.delete().where(groups.c.id == group_id))
+    # A consumer drops the group and its memberships together: no removal event per member.
+    event_log.record(conn, GroupDeleted(org_id, before))
 
 
-async def _apply(conn: AsyncConnection, org_id: str, group_id: str, step: MembershipChange) -> int:
+@dataclass
+class MembershipDelta:
+    """The net change of a group's members over the steps of one change: an id added and
+    removed again (or the other way round) is in neither."""
+
+    added: dict[str, None] = field(default_factory=dict)
+    removed: dict[str, None] = field(default_factory=dict)
+
+    def apply(self, added: list[str], removed: list[str]) -> None:
+        for member_id in removed:
+            if member_id in self.added:
+                del self.added[member_id]
+            else:
+                self.removed[member_id] = None
+        for member_id in added:
+            if member_id in self.removed:
+                del self.removed[member_id]
+            else:
+                self.added[member_id] = None
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+# A membership event names at most this many ids; a bigger change is several events.
+MEMBERSHIP_EVENT_IDS = 1000
+
+
+def _record_membership(
+    conn: AsyncConnection, org_id: str, group_id: str, delta: MembershipDelta
+) -> None:
+    for kind, ids in (
+        (GroupMembersRemoved, list(delta.removed)),
+        (GroupMembersAdded, list(delta.added)),
+    ):
+        for start in range(0, len(ids), MEMBERSHIP_EVENT_IDS):
+            chunk = tuple(ids[start : start + MEMBERSHIP_EVENT_IDS])
+            event_log.record(conn, kind(org_id, group_id, chunk))
+
+
+async def _apply(
+    conn: AsyncConnection, org_id: str, group_id: str, step: MembershipChange
+) -> tuple[list[str], list[str]]:
+    """Apply one step: (ids added, ids removed)."""
     if step.action is MembershipAction.ADD:
-        return await group_members.add(conn, org_id, group_id, step.member_ids, step.displays)
+        return await group_members.add(conn, org_id, group_id, step.member_ids, step.displays), []
     if step.action is MembershipAction.REMOVE:
-        return await group_members.remove(conn, org_id, group_id, step.member_ids)
+        return [], await group_members.remove(conn, org_id, group_id, step.member_ids)
     if step.action is MembershipAction.REMOVE_ALL:
-        return await group_members.remove_all(conn, org_id, group_id)
+        return [], await group_members.remove_all(conn, org_id, group_id)
     return await group_members.replace(conn, org_id, group_id, step.member_ids, step.displays)
 
 

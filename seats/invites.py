@@ -15,9 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import capacity, ledger, members, occupancy, seating
+from seats import capacity, event_log, members, occupancy, seating
 from seats.clock import new_id, utcnow
 from seats.errors import DuplicateInvite, InvalidValue, InviteNotPending, NotFound, SeatLimitReached
+from seats.events import InviteCreated
+from seats.identifiers import fold
 from seats.ledger import Reason
 from seats.model import Member, MemberDraft, SeatStatus
 from seats.storage.tables import invites
@@ -62,7 +64,7 @@ async def create_invite(
     validate_invite(email, role)
     now = now or utcnow()
     org = await capacity.lock_for_seats(conn, org_id, now=now)
-    key = members.fold(email)
+    key = fold(email)
     await _refuse_duplicates(conn, org_id, email, key, now=now)
     counts = await occupancy.usage(conn, org_id, now=now)
     status, grow_to = seating.decide(
@@ -92,16 +94,8 @@ async def create_invite(
         "updated_at": now,
     }
     await conn.execute(invites.insert().values(values))
-    await ledger.record(
-        conn,
-        org_id,
-        invite_id=values["id"],
-        from_status=None,
-        to_status=SeatStatus.PENDING_INVITE,
-        reason=Reason.AUTO_EXPANDED if grow_to is not None else Reason.INVITED,
-        actor=actor,
-        at=now,
-    )
+    reason = Reason.AUTO_EXPANDED if grow_to is not None else Reason.INVITED
+    event_log.record(conn, InviteCreated(org_id, values["id"], email, reason, actor))
     return _to_invite(values)
 
 

@@ -1,5 +1,6 @@
 """The seat ledger: an append-only record of every seat status change (member or invite, from,
-to, reason, actor, time), and the paged read of it the admin API serves."""
+to, reason, actor, time), kept for good (the event log is pruned), and the paged read of it the
+admin API serves. Its entries are derived from seat events (seats/event_log.py)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats.clock import utcnow
 from seats.model import SeatStatus
 from seats.storage.tables import seat_ledger
+
+_INSERT = seat_ledger.insert()
 
 
 class Reason:
@@ -46,61 +49,39 @@ class LedgerEntry:
     at: datetime
 
 
-async def record(
-    conn: AsyncConnection,
-    org_id: str,
-    *,
-    from_status: SeatStatus | None,
-    to_status: SeatStatus | None,
-    reason: str,
-    actor: str,
-    member_id: str | None = None,
-    invite_id: str | None = None,
-    at: datetime | None = None,
-) -> None:
-    await record_many(
-        conn,
-        org_id,
-        [member_id],
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        actor=actor,
-        invite_id=invite_id,
-        at=at,
-    )
+@dataclass(frozen=True)
+class NewEntry:
+    org_id: str
+    from_status: SeatStatus | None
+    to_status: SeatStatus | None
+    reason: str
+    actor: str
+    member_id: str | None = None
+    invite_id: str | None = None
 
 
-async def record_many(
-    conn: AsyncConnection,
-    org_id: str,
-    member_ids: list[str | None],
-    *,
-    from_status: SeatStatus | None,
-    to_status: SeatStatus | None,
-    reason: str,
-    actor: str,
-    invite_id: str | None = None,
-    at: datetime | None = None,
+async def append(
+    conn: AsyncConnection, entries: list[NewEntry], *, at: datetime | None = None
 ) -> None:
-    """Append one entry per member for the same change (one INSERT for a batch of promotions)."""
-    if not member_ids:
+    """Write entries (one INSERT for all). Called by the event log only: entries derive from
+    the seat events a transaction records (seats/event_log.py)."""
+    if not entries:
         return
     when = at or utcnow()
     await conn.execute(
-        seat_ledger.insert(),
+        _INSERT,
         [
             {
-                "org_id": org_id,
-                "member_id": member_id,
-                "invite_id": invite_id,
-                "from_status": from_status.value if from_status else None,
-                "to_status": to_status.value if to_status else None,
-                "reason": reason,
-                "actor": actor,
+                "org_id": entry.org_id,
+                "member_id": entry.member_id,
+                "invite_id": entry.invite_id,
+                "from_status": entry.from_status.value if entry.from_status else None,
+                "to_status": entry.to_status.value if entry.to_status else None,
+                "reason": entry.reason,
+                "actor": entry.actor,
                 "at": when,
             }
-            for member_id in member_ids
+            for entry in entries
         ],
     )
 

@@ -1,7 +1,6 @@
 """Members (SCIM Users): the one service through which every member is created, changed,
 deactivated, reactivated and deleted, so that the seat rules apply on every path."""
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,18 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import seating
+from seats import event_log, seating
 from seats.clock import new_id, utcnow
 from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
+from seats.events import MemberCreated, MemberDeleted, MemberUpdated
 from seats.group_members import remove_from_all_groups
+from seats.identifiers import fold
 from seats.model import Member, MemberDraft, SeatStatus
 from seats.storage.tables import group_members, groups, members
-
-
-def fold(value: str) -> str:
-    """The comparison key of a case-insensitive string (userName, email): NFC, lowercased."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).lower())
-
 
 # Built once (a statement object caches its compiled form): the hottest statements.
 _MEMBER_BY_ID = sa.select(members).where(
@@ -117,6 +112,7 @@ async def create_member(
         # The error leaves the transaction, which rolls back whatever the seat decision wrote.
         raise _user_name_taken(draft.user_name) from None
     member = to_member(values)
+    event_log.record(conn, MemberCreated(org_id, member))
     await seating.after_member_written(conn, org, None, member, actor=actor, decision=seat)
     return member
 
@@ -160,6 +156,7 @@ async def replace_member(
     except IntegrityError:
         raise _user_name_taken(draft.user_name) from None
     after = await get_member(conn, org_id, member_id)
+    event_log.record(conn, MemberUpdated(org_id, after))
     await seating.after_member_written(conn, org, before, after, actor=actor, decision=seat)
     return after
 
@@ -180,6 +177,7 @@ async def delete_member(
     # deleted next include the one it made. No membership outlives its member.
     await conn.execute(members.delete().where(members.c.id == member_id))
     await remove_from_all_groups(conn, org_id, member_id)
+    event_log.record(conn, MemberDeleted(org_id, before))
     await seating.after_member_written(conn, org, before, None, actor=actor)
 
 

@@ -70,9 +70,9 @@ async def insert_members(
     group_id: str,
     kinds: Mapping[str, str],
     displays: Mapping[str, str],
-) -> int:
-    """Insert (group, member, kind, display) rows, skipping members already in; return how
-    many were inserted. `displays` holds the names the client sent, by member id."""
+) -> list[str]:
+    """Insert (group, member, kind, display) rows, skipping members already in; return the
+    ids really inserted. `displays` holds the names the client sent, by member id."""
     now = sa.literal(utcnow(), UTCDateTime())
     names = [displays.get(member_id) for member_id in kinds]
     if _is_postgresql(conn):
@@ -105,11 +105,11 @@ async def insert_members(
     statement = (
         insert.from_select(columns, rows)
         # Adding a member already present changes nothing (RFC 7644 §3.5.2.1), and the group
-        # is not read to know it. RETURNING counts the rows really inserted.
+        # is not read to know it. RETURNING names the rows really inserted.
         .on_conflict_do_nothing(index_elements=["group_id", "member_id"])
         .returning(group_members.c.member_id)
     )
-    return len((await conn.execute(statement)).all())
+    return list((await conn.execute(statement)).scalars())
 
 
 _POSTGRESQL_DELETE = sa.text(
@@ -123,19 +123,24 @@ _POSTGRESQL_DELETE = sa.text(
 ).bindparams(sa.bindparam("ids", type_=postgresql.ARRAY(sa.String)))
 
 
-_SQLITE_DELETE = group_members.delete().where(
-    group_members.c.group_id == sa.bindparam("group_id"),
-    group_members.c.member_id.in_(
-        sa.select(sa.func.json_each(sa.bindparam("ids")).table_valued("value").c.value)
-    ),
+_SQLITE_DELETE = (
+    group_members.delete()
+    .where(
+        group_members.c.group_id == sa.bindparam("group_id"),
+        group_members.c.member_id.in_(
+            sa.select(sa.func.json_each(sa.bindparam("ids")).table_valued("value").c.value)
+        ),
+    )
+    .returning(group_members.c.member_id)
 )
 
 
-async def delete_members(conn: AsyncConnection, group_id: str, ids: Sequence[str]) -> int:
-    """Delete these members from the group (ids that are not members are ignored)."""
+async def delete_members(conn: AsyncConnection, group_id: str, ids: Sequence[str]) -> list[str]:
+    """Delete these members from the group (ids that are not members are ignored); return the
+    ids really removed."""
     if _is_postgresql(conn):
         # One primary-key probe per id collects the rows' ctids; the DELETE is a TID scan.
         result = await conn.execute(_POSTGRESQL_DELETE, {"group_id": group_id, "ids": list(ids)})
-        return len(result.all())
+        return list(result.scalars())
     parameters = {"group_id": group_id, "ids": json.dumps(list(ids))}
-    return (await conn.execute(_SQLITE_DELETE, parameters)).rowcount
+    return list((await conn.execute(_SQLITE_DELETE, parameters)).scalars())

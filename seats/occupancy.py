@@ -9,8 +9,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import alerts, ledger
+from seats import alerts, event_log
 from seats.clock import utcnow
+from seats.events import InviteEnded, SeatChanged
 from seats.ledger import Reason
 from seats.model import SeatStatus
 from seats.storage.tables import UTCDateTime, invites, members, orgs
@@ -87,14 +88,8 @@ async def promote_waiting(conn: AsyncConnection, org_id: str, *, actor: str) -> 
     ids = list((await conn.execute(query)).scalars())
     if ids:
         await _set_status(conn, ids, SeatStatus.ACTIVE)
-        await ledger.record_many(
-            conn,
-            org_id,
-            list(ids),
-            from_status=SeatStatus.OVER_LIMIT,
-            to_status=SeatStatus.ACTIVE,
-            reason=Reason.PROMOTED,
-            actor=actor,
+        _record_moves(
+            conn, org_id, ids, SeatStatus.OVER_LIMIT, SeatStatus.ACTIVE, Reason.PROMOTED, actor
         )
     return ids
 
@@ -133,15 +128,14 @@ async def demote_newest(
     invite_ids = [id_ for _, what, id_ in newest if what == "invite"]
     if member_ids:
         await _set_status(conn, member_ids, SeatStatus.OVER_LIMIT, now=now)
-        await ledger.record_many(
+        _record_moves(
             conn,
             org_id,
-            list(member_ids),
-            from_status=SeatStatus.ACTIVE,
-            to_status=SeatStatus.OVER_LIMIT,
-            reason=Reason.DOWNGRADE_ENFORCED,
-            actor=actor,
-            at=now,
+            member_ids,
+            SeatStatus.ACTIVE,
+            SeatStatus.OVER_LIMIT,
+            Reason.DOWNGRADE_ENFORCED,
+            actor,
         )
     for invite_id in invite_ids:
         await end_invite(
@@ -189,15 +183,7 @@ async def end_invite(
     await conn.execute(
         invites.update().where(invites.c.id == invite_id).values(status=status, updated_at=utcnow())
     )
-    await ledger.record(
-        conn,
-        org_id,
-        invite_id=invite_id,
-        from_status=SeatStatus.PENDING_INVITE,
-        to_status=None,
-        reason=reason,
-        actor=actor,
-    )
+    event_log.record(conn, InviteEnded(org_id, invite_id, status, reason, actor))
 
 
 async def expire_due_invites(conn: AsyncConnection, org_id: str, *, now: datetime) -> int:
@@ -231,6 +217,21 @@ _ANY_PENDING_INVITE = sa.select(
         _unexpired_pending(sa.bindparam("now", type_=UTCDateTime())),
     )
 )
+
+
+def _record_moves(
+    conn: AsyncConnection,
+    org_id: str,
+    member_ids: list[str],
+    from_status: SeatStatus,
+    to_status: SeatStatus,
+    reason: str,
+    actor: str,
+) -> None:
+    event_log.record(
+        conn,
+        *(SeatChanged(org_id, id_, to_status, from_status, reason, actor) for id_ in member_ids),
+    )
 
 
 async def _set_status(

@@ -6,15 +6,16 @@ The rule itself is the pure function `decide`; the rest reads the counts it need
 what it decided (ledger entries, promotions, expansion, the over-limit episode alert).
 """
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import capacity, ledger, occupancy
+from seats import capacity, event_log, occupancy
 from seats.clock import utcnow
+from seats.events import SeatChanged
+from seats.identifiers import fold
 from seats.ledger import Reason
 from seats.model import Member, MemberDraft, Org, SeatPolicy, SeatStatus
 from seats.storage.tables import members
@@ -72,7 +73,7 @@ async def seat_for_new_member(
     counts = await occupancy.usage(conn, org.id)
     if counts.pending_invites:
         # An invited address provisioned by the IdP takes the seat its invite held.
-        keys = sorted({_fold(v) for v in (draft.email, draft.user_name) if v and "@" in v})
+        keys = sorted({fold(v) for v in (draft.email, draft.user_name) if v and "@" in v})
         invite_id = await occupancy.claim_invite(conn, org.id, keys, member_id=member_id)
         if invite_id is not None:
             return SeatDecision(SeatStatus.ACTIVE, False, Reason.INVITE_ACCEPTED, invite_id)
@@ -117,15 +118,17 @@ async def after_member_written(
     to_status = after.seat_status if after else None
     exempt_changed = before is not None and after is not None and before.exempt != after.exempt
     if from_status is not to_status or exempt_changed:
-        await ledger.record(
+        event_log.record(
             conn,
-            org.id,
-            member_id=member.id,
-            invite_id=decision.invite_id if decision else None,
-            from_status=from_status,
-            to_status=to_status,
-            reason=decision.reason if decision else _reason(before, after),
-            actor=actor,
+            SeatChanged(
+                org.id,
+                member.id,
+                seat_status=to_status,
+                previous_seat_status=from_status,
+                reason=decision.reason if decision else _reason(before, after),
+                actor=actor,
+                invite_id=decision.invite_id if decision else None,
+            ),
         )
     promoted: list[str] = []
     if before is not None and counted(before) and (after is None or not counted(after)):
@@ -176,14 +179,16 @@ async def reclassify_exemptions(
                 updated_at=now,
             )
         )
-        await ledger.record(
+        event_log.record(
             conn,
-            org_id,
-            member_id=row["id"],
-            from_status=before,
-            to_status=status,
-            reason=Reason.EXEMPTION_GAINED if exempt else Reason.EXEMPTION_LOST,
-            actor=actor,
+            SeatChanged(
+                org_id,
+                row["id"],
+                seat_status=status,
+                previous_seat_status=before,
+                reason=Reason.EXEMPTION_GAINED if exempt else Reason.EXEMPTION_LOST,
+                actor=actor,
+            ),
         )
     await occupancy.promote_waiting(conn, org_id, actor=actor)
     await occupancy.sync_episode(conn, org_id)
@@ -218,8 +223,3 @@ def _reason(before: Member | None, after: Member | None) -> str:
     if not before.active:
         return Reason.REACTIVATED
     return Reason.CHANGED
-
-
-def _fold(value: str) -> str:
-    # The same fold as members.fold (importing it from there would be a cycle).
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).lower())

@@ -3,13 +3,14 @@
 Services take an `AsyncConnection` and never commit; request handlers and jobs open
 `Database.transaction()` (or `Database.read()`) and the context manager commits or rolls back.
 Callbacks registered with `after_commit` run only once the transaction is durable, which is how
-side effects (outbox wake-ups) stay out of rolled-back work. On SQLite, durable means the
-group commit's fsync (seats/storage/group_commit.py) has covered the COMMIT.
+side effects (outbox wake-ups) stay out of rolled-back work; those registered with
+`before_commit` run as the transaction's last statements (the event log appends there). On
+SQLite, durable means the group commit's fsync (seats/storage/group_commit.py) has covered the COMMIT.
 """
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,6 +27,9 @@ from seats.storage import inline_sqlite
 from seats.storage.group_commit import WalSync
 
 _AFTER_COMMIT = "seatgate_after_commit"
+_BEFORE_COMMIT = "seatgate_before_commit"
+_STATE = "seatgate_transaction_state"
+BeforeCommit = Callable[[AsyncConnection], Awaitable[None]]
 # How long a write transaction waits for another process's SQLite write lock; the wait is a
 # series of asyncio sleeps, so the event loop serves other requests meanwhile.
 SQLITE_WRITE_LOCK_WAIT_SECONDS = 30.0
@@ -92,16 +96,24 @@ class Database:
     ) -> AsyncIterator[AsyncConnection]:
         """A transaction that commits when the block ends; `after_commit` adds to `callbacks`."""
         conn, transaction = await self._connect_and_begin(immediate=immediate)
+        # `info` outlives the transaction (it belongs to the pooled DBAPI connection): every
+        # key set here is removed in the `finally`, so nothing leaks into the next one.
         conn.info[_AFTER_COMMIT] = callbacks
+        hooks: list[BeforeCommit] = []
+        conn.info[_BEFORE_COMMIT] = hooks
+        conn.info[_STATE] = {}
         try:
             try:
                 yield conn
+                for hook in hooks:
+                    await hook(conn)
             except BaseException:
                 await transaction.rollback()
                 raise
             await transaction.commit()
         finally:
-            conn.info.pop(_AFTER_COMMIT, None)
+            for key in (_AFTER_COMMIT, _BEFORE_COMMIT, _STATE):
+                conn.info.pop(key, None)
             await conn.close()
 
     async def _connect_and_begin(
@@ -137,6 +149,18 @@ class Database:
 def after_commit(conn: AsyncConnection, callback: Callable[[], Any]) -> None:
     """Run `callback` once the transaction `conn` belongs to has committed (never on rollback)."""
     conn.info[_AFTER_COMMIT].append(callback)
+
+
+def before_commit(conn: AsyncConnection, hook: BeforeCommit) -> None:
+    """Run `hook(conn)` at the end of the transaction `conn` belongs to, just before COMMIT
+    (not at all if the transaction fails first)."""
+    conn.info[_BEFORE_COMMIT].append(hook)
+
+
+def transaction_state(conn: AsyncConnection) -> dict[str, Any]:
+    """A dict that lives as long as the write transaction `conn` belongs to (KeyError outside
+    one: a read-only transaction records nothing)."""
+    return conn.info[_STATE]
 
 
 def _create_engine(url: str, *, pool_size: int) -> AsyncEngine:
