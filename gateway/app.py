@@ -11,6 +11,7 @@ from auth.scim_tokens import ScimTokenCache
 from gateway.admin.app import create_admin_app
 from gateway.auth_wiring import add_product_token_routes
 from gateway.config import Settings
+from gateway.directory.app import create_directory_app
 from gateway.errors import json_errors
 from gateway.keys import DATABASE, REQUESTS_UNDER_WAY, SCIM_TOKENS, SETTINGS, RequestsUnderWay
 from gateway.scim_wiring import create_scim_subapp
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp("/admin/v1", create_admin_app())
     app.add_subapp("/scim/v2", create_scim_subapp(app))
     add_product_token_routes(app)
+    app.add_subapp("/directory/v1", create_directory_app())
     return app
 
 
