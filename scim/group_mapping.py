@@ -26,8 +26,7 @@ from scim.schemas import GROUP_SCHEMA, POLICY, GroupResource
 from scim.user_mapping import unstorable
 from seats.group_members import MemberRef
 from seats.groups import GroupDraft
-from seats.model import Group
-from seats.storage.tables import MEMBER_DISPLAY_LENGTH
+from seats.model import MEMBER_DISPLAY_LENGTH, Group
 
 # Attributes that live in their own columns (or are the server's); the rest of a Group
 # resource, extensions included, is kept opaque in `resource`.

@@ -20,6 +20,9 @@ class SeatPolicy(StrEnum):
 
 DEFAULT_EXEMPT_USER_TYPES = ("Guest", "ServiceAccount")
 
+# The widest `display` stored for a group member; longer ones are refused at the SCIM edge.
+MEMBER_DISPLAY_LENGTH = 256
+
 
 @dataclass(frozen=True)
 class Org:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from seats.model import MEMBER_DISPLAY_LENGTH
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -22,9 +24,6 @@ metadata = sa.MetaData(
 )
 
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
-
-# The widest `display` stored for a group member; longer ones are refused at the SCIM edge.
-MEMBER_DISPLAY_LENGTH = 256
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
