@@ -26,7 +26,6 @@ from seats.billing import BillingRejected, SubscriptionSnapshot, purchases, serv
 from seats.billing.owner import validate_owner_email
 from seats.billing.purchases import PRICE_LOOKUP_KEYS, Checkout
 from seats.orgs import validate_seat_number
-from seats.storage.billing_store import BillingState
 
 routes = web.RouteTableDef()
 
@@ -187,7 +186,7 @@ def _subscription_json(snapshot: SubscriptionSnapshot | None) -> dict[str, Any] 
     }
 
 
-def _sync_json(known: BillingState | None) -> dict[str, Any] | None:
+def _sync_json(known: state.BillingState | None) -> dict[str, Any] | None:
     if known is None or known.synced_at is None:
         return None
     return {
