@@ -183,7 +183,7 @@ async def _users(
     """The read model of a page of member rows: their seat reasons and groups in one query
     each, however many members the page holds."""
     ids = [row["id"] for row in rows]
-    reasons = await queries.latest_seat_reasons(conn, org_id, ids)
+    reasons = await queries.latest_seat_reasons(conn, ids)
     groups = await groups_of_members(conn, org_id, ids)
     return [
         DirectoryUser(

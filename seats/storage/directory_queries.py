@@ -24,7 +24,8 @@ _LIMIT = sa.bindparam("limit", type_=sa.Integer)
 def _after(table: sa.Table) -> sa.ColumnElement[bool]:
     """Rows strictly after the key (created_at, id) of the last row of the previous page."""
     return sa.tuple_(table.c.created_at, table.c.id) > sa.tuple_(
-        sa.bindparam("after_created_at", type_=UTCDateTime()), sa.bindparam("after_id")
+        sa.bindparam("after_created_at", type_=UTCDateTime()),
+        sa.bindparam("after_id", type_=sa.String()),
     )
 
 
@@ -114,13 +115,12 @@ _MEMBER_PAGES = {
     for after in (False, True)
 }
 
-# The latest entry of each member on the page: the largest ledger id per member id.
+# The latest entry of each member on the page: the largest ledger id per member id. The ids
+# are of members just read from one org, so no org condition: that could steer the planner to
+# the org's whole ledger (ix_seat_ledger_org_id) instead of ix_seat_ledger_member_id.
 _latest = (
     sa.select(sa.func.max(seat_ledger.c.id))
-    .where(
-        seat_ledger.c.org_id == _ORG,
-        seat_ledger.c.member_id.in_(sa.bindparam("member_ids", expanding=True)),
-    )
+    .where(seat_ledger.c.member_id.in_(sa.bindparam("member_ids", expanding=True)))
     .group_by(seat_ledger.c.member_id)
 )
 _LATEST_REASONS = sa.select(seat_ledger.c.member_id, seat_ledger.c.reason).where(
@@ -180,13 +180,11 @@ async def group_member_page(
     return await _all(conn, _MEMBER_PAGES[after is not None], parameters)
 
 
-async def latest_seat_reasons(
-    conn: AsyncConnection, org_id: str, member_ids: Sequence[str]
-) -> dict[str, str]:
+async def latest_seat_reasons(conn: AsyncConnection, member_ids: Sequence[str]) -> dict[str, str]:
     """The reason of each member's latest seat ledger entry, by member id, in one query."""
     if not member_ids:
         return {}
-    result = await conn.execute(_LATEST_REASONS, {"org_id": org_id, "member_ids": list(member_ids)})
+    result = await conn.execute(_LATEST_REASONS, {"member_ids": list(member_ids)})
     return {row.member_id: row.reason for row in result}
 
 
