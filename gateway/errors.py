@@ -21,6 +21,7 @@ STATUS_BY_DOMAIN_ERROR: dict[type[errors.DomainError], int] = {
     errors.InvalidValue: 422,
     errors.CannotReduceBelowUsage: 409,
     errors.SeatLimitReached: 409,
+    errors.CursorExpired: 410,
 }
 
 

@@ -7,10 +7,10 @@ limiter is the token endpoints' own, so failures anywhere count towards one limi
 
 from aiohttp import web
 
-from gateway.directory import groups, users
+from gateway.directory import events, groups, users
 
 # Each module holds a `routes` table; a new area of the directory API is one more entry here.
-ROUTE_MODULES = (users, groups)
+ROUTE_MODULES = (users, groups, events)
 
 
 def create_directory_app() -> web.Application:
