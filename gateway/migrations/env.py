@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 # auth's tables live with auth's storage, on the same metadata: import them so Alembic sees them.
 import auth.storage.tables  # noqa: F401
+from seats.storage import event_tables  # noqa: F401  (its tables join the metadata)
 from seats.storage.tables import metadata
 
 config = context.config
