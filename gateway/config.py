@@ -43,6 +43,10 @@ class Settings:
     worker_poll_seconds: float = 1.0
     # First wait before retrying a failed delivery; doubles per attempt up to 15 minutes.
     worker_retry_seconds: float = 5.0
+    # The event feed: events older than this are pruned (a cursor among them gets 410); the
+    # worker prunes once per interval.
+    event_retention_days: int = 30
+    prune_interval_seconds: float = 3600.0
     # Billing.
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
@@ -110,6 +114,13 @@ _ENV_FIELDS: dict[str, type] = {
     "run_worker": bool,
     "worker_poll_seconds": float,
     "worker_retry_seconds": float,
+    "event_delivery_timeout_seconds": float,
+    "event_delivery_retry_seconds": float,
+    "event_delivery_max_retry_seconds": float,
+    "event_delivery_lease_seconds": float,
+    "event_endpoint_disable_after_seconds": float,
+    "event_retention_days": int,
+    "prune_interval_seconds": float,
     "stripe_secret_key": str,
     "stripe_webhook_secret": str,
     "stripe_api_base": str,
