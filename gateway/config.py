@@ -47,6 +47,15 @@ class Settings:
     # worker prunes once per interval.
     event_retention_days: int = 30
     prune_interval_seconds: float = 3600.0
+    # Event webhooks (gateway/event_delivery.py): one request's timeout; the first wait after a
+    # failure, doubling per attempt up to the max; how long a process delivering an endpoint
+    # holds it (renewed per event; after a crash, others take over once it runs out); and how
+    # long an endpoint may fail without a break before it is disabled.
+    event_delivery_timeout_seconds: float = 10.0
+    event_delivery_retry_seconds: float = 1.0
+    event_delivery_max_retry_seconds: float = 3600.0
+    event_delivery_lease_seconds: float = 60.0
+    event_endpoint_disable_after_seconds: float = 3 * 24 * 3600.0
     # Billing.
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
