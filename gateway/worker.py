@@ -30,6 +30,7 @@ from gateway.integrations.email import EmailSender, SmtpConfig
 from gateway.integrations.webhooks import WebhookSender
 from gateway.keys import DATABASE, SETTINGS
 from seats import alerts, capacity, outbox
+from seats import retention as retention_rules
 from seats.clock import utcnow
 from seats.outbox import OutboxMessage
 from seats.storage.database import Database
@@ -140,8 +141,18 @@ async def run_scheduled(database: Database, *, now: datetime | None = None) -> i
     return len(org_ids)
 
 
+async def run_pruning(database: Database, *, retention: timedelta) -> retention_rules.Pruned:
+    """Delete events past the retention window and old processed Stripe event ids."""
+    async with database.transaction() as conn:
+        pruned = await retention_rules.prune(conn, retention=retention, now=utcnow())
+    if pruned.events or pruned.stripe_events:
+        log.info("pruned %d events, %d Stripe event ids", pruned.events, pruned.stripe_events)
+    return pruned
+
+
 class Worker:
-    """The loop: settle due work, deliver, then sleep until woken by a commit or the poll."""
+    """The loop: settle due work, deliver, prune now and then, then sleep until woken by a
+    commit or the poll."""
 
     def __init__(
         self,
@@ -151,21 +162,30 @@ class Worker:
         poll_seconds: float,
         digest_seconds: float,
         policy: RetryPolicy | None = None,
+        retention: timedelta = timedelta(days=30),
+        prune_interval_seconds: float = 3600.0,
     ) -> None:
         self.database = database
         self.handlers = handlers
         self.poll_seconds = poll_seconds
+        self.retention = retention
+        self.prune_interval_seconds = prune_interval_seconds
         self.digest_seconds = digest_seconds
         self.policy = policy or RetryPolicy()
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         unsubscribe = outbox.subscribe(self.database.engine, self.wake.set)
+        loop = asyncio.get_running_loop()
+        next_pruning = loop.time()
         try:
             while not stop.is_set():
                 self.wake.clear()
                 busy = False
                 try:
+                    if loop.time() >= next_pruning:
+                        next_pruning = loop.time() + self.prune_interval_seconds
+                        await run_pruning(self.database, retention=self.retention)
                     await run_scheduled(self.database)
                     report = await deliver_due(
                         self.database,
@@ -236,6 +256,8 @@ async def _worker_lifecycle(app: web.Application) -> AsyncIterator[None]:
             poll_seconds=settings.worker_poll_seconds,
             digest_seconds=settings.alert_digest_seconds,
             policy=RetryPolicy(first_retry=timedelta(seconds=settings.worker_retry_seconds)),
+            retention=timedelta(days=settings.event_retention_days),
+            prune_interval_seconds=settings.prune_interval_seconds,
         )
         task = asyncio.create_task(worker.run(stop), name="seatgate-worker")
     try:

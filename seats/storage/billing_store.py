@@ -230,3 +230,11 @@ async def supersede_pending_messages(
         .values(delivered_at=now, last_error=note)
     )
     return int(result.rowcount or 0)
+
+
+async def forget_processed_events(conn: AsyncConnection, *, before: datetime) -> int:
+    """Drop the ids of Stripe events received before `before`; return how many went. Stripe
+    redelivers an event for 3 days at most, and its signatures expire in minutes, so an id
+    kept for the event log's retention window still catches every duplicate."""
+    result = await conn.execute(stripe_events.delete().where(stripe_events.c.received_at < before))
+    return result.rowcount
