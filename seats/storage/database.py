@@ -5,7 +5,8 @@ Services take an `AsyncConnection` and never commit; request handlers and jobs o
 Callbacks registered with `after_commit` run only once the transaction is durable, which is how
 side effects (outbox wake-ups) stay out of rolled-back work; those registered with
 `before_commit` run as the transaction's last statements (the event log appends there). On
-SQLite, durable means the group commit's fsync (seats/storage/group_commit.py) has covered the COMMIT.
+SQLite, durable means the group commit's fsync (seats/storage/group_commit.py) has covered
+the COMMIT.
 """
 
 import asyncio
