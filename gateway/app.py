@@ -13,6 +13,7 @@ from gateway.auth_wiring import add_product_token_routes
 from gateway.config import Settings
 from gateway.directory.app import create_directory_app
 from gateway.errors import json_errors
+from gateway.event_delivery import install_event_delivery
 from gateway.keys import DATABASE, REQUESTS_UNDER_WAY, SCIM_TOKENS, SETTINGS, RequestsUnderWay
 from gateway.scim_wiring import create_scim_subapp
 from gateway.stripe.wiring import install_billing
@@ -36,6 +37,7 @@ def create_app(settings: Settings) -> web.Application:
     install_billing(app)
     # After the database's context, so the worker stops before the engine is disposed.
     install_worker(app)
+    install_event_delivery(app)
     app.router.add_get("/healthz", _health)
     app.add_subapp("/admin/v1", create_admin_app())
     app.add_subapp("/scim/v2", create_scim_subapp(app))

@@ -37,6 +37,7 @@ class AlertKind(StrEnum):
     DOWNGRADE_PENDING = "downgrade_pending"
     DOWNGRADE_ENFORCED = "downgrade_enforced"
     BILLING_SYNC_FAILED = "billing_sync_failed"
+    EVENT_ENDPOINT_DISABLED = "event_endpoint_disabled"
 
 
 OPEN = "open"

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from auth.admin_tokens import is_admin_token
-from gateway.admin import clients, orgs
+from gateway.admin import clients, event_endpoints, orgs, seat_assignment
 from gateway.admin import invites as invite_routes
 from gateway.admin import seats as seat_routes
 from gateway.errors import json_error
@@ -19,8 +19,10 @@ def create_admin_app() -> web.Application:
     app.add_routes(orgs.routes)
     app.add_routes(clients.routes)
     app.add_routes(seat_routes.routes)
+    app.add_routes(seat_assignment.routes)
     app.add_routes(invite_routes.routes)
     app.add_routes(billing_routes.routes)
+    app.add_routes(event_endpoints.routes)
     return app
 
 

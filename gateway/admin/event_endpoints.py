@@ -1,0 +1,147 @@
+"""Admin endpoints for the product's event webhooks: create (the signing secret is in this
+answer only), list, get, delete, the delivery log, and replay from a cursor.
+
+Bad input is a 400 (`invalid_request`): a url that is not http(s) with a host, an unknown event
+type, a malformed cursor. An unknown org or endpoint is a 404, a cursor older than the
+retention window a 410.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from gateway.directory.paging import bad_request, check_parameters, parse_limit, single_parameter
+from gateway.errors import read_json_object
+from gateway.keys import DATABASE
+from seats import event_endpoints, feed
+from seats.errors import InvalidValue
+
+routes = web.RouteTableDef()
+
+_CREATE_FIELDS = {"url", "org_id", "types"}
+
+
+@routes.post("/event-endpoints")
+async def create_endpoint(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    _refuse_unknown(body, _CREATE_FIELDS)
+    org_id, types = body.get("org_id"), body.get("types")
+    if org_id is not None and not isinstance(org_id, str):
+        raise bad_request("org_id must be a string (an organization id) or null")
+    if types is not None and not (
+        isinstance(types, list) and all(isinstance(t, str) for t in types)
+    ):
+        raise bad_request('types must be a list of event types, such as ["member.created"]')
+    try:
+        async with request.config_dict[DATABASE].transaction() as conn:
+            endpoint = await event_endpoints.create_endpoint(
+                conn, url=body.get("url"), org_id=org_id, types=types
+            )
+    except InvalidValue as error:
+        # A bad url or type is a bad request, not a rule of the domain refused.
+        raise bad_request(error.detail) from None
+    return web.json_response({**endpoint_json(endpoint), "secret": endpoint.secret}, status=201)
+
+
+@routes.get("/event-endpoints")
+async def list_endpoints(request: web.Request) -> web.Response:
+    async with request.config_dict[DATABASE].read() as conn:
+        found = await event_endpoints.list_endpoints(conn)
+    return web.json_response({"endpoints": [endpoint_json(e) for e in found]})
+
+
+@routes.get("/event-endpoints/{endpoint_id}")
+async def get_endpoint(request: web.Request) -> web.Response:
+    async with request.config_dict[DATABASE].read() as conn:
+        endpoint = await event_endpoints.get_endpoint(conn, request.match_info["endpoint_id"])
+    return web.json_response(endpoint_json(endpoint))
+
+
+@routes.delete("/event-endpoints/{endpoint_id}")
+async def delete_endpoint(request: web.Request) -> web.Response:
+    async with request.config_dict[DATABASE].transaction() as conn:
+        await event_endpoints.delete_endpoint(conn, request.match_info["endpoint_id"])
+    return web.Response(status=204)
+
+
+@routes.get("/event-endpoints/{endpoint_id}/deliveries")
+async def list_deliveries(request: web.Request) -> web.Response:
+    """Newest first; `after` is the `next_cursor` of the previous page."""
+    check_parameters(request, ("after", "limit"))
+    limit = parse_limit(request)
+    after = single_parameter(request, "after")
+    if after is not None and not (after.isdigit() and len(after) <= 18):
+        raise bad_request("after must be the next_cursor of a previous page of deliveries")
+    async with request.config_dict[DATABASE].read() as conn:
+        found = await event_endpoints.list_deliveries(
+            conn,
+            request.match_info["endpoint_id"],
+            before=None if after is None else int(after),
+            limit=limit,
+        )
+    next_cursor = str(found[-1].id) if len(found) == limit else None
+    return web.json_response(
+        {"deliveries": [delivery_json(d) for d in found], "next_cursor": next_cursor}
+    )
+
+
+@routes.post("/event-endpoints/{endpoint_id}/replay")
+async def replay(request: web.Request) -> web.Response:
+    """Deliver again every matching event after `after` (an event id); enables the endpoint."""
+    body = await read_json_object(request)
+    _refuse_unknown(body, {"after"})
+    after = body.get("after")
+    if not isinstance(after, str):
+        raise bad_request("after is required: the event id to replay after, such as evt_42")
+    try:
+        position = feed.parse_cursor(after)
+        async with request.config_dict[DATABASE].transaction() as conn:
+            endpoint = await event_endpoints.replay(
+                conn, request.match_info["endpoint_id"], after=position
+            )
+    except InvalidValue as error:
+        raise bad_request(error.detail) from None
+    return web.json_response(endpoint_json(endpoint))
+
+
+def endpoint_json(endpoint: event_endpoints.Endpoint) -> dict[str, Any]:
+    """An endpoint without its secret."""
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "org_id": endpoint.org_id,
+        "types": None if endpoint.types is None else list(endpoint.types),
+        "state": endpoint.state,
+        "disabled_reason": endpoint.disabled_reason,
+        "cursor": feed.event_id(endpoint.cursor),
+        "failures": endpoint.failures,
+        "failing_since": _time(endpoint.failing_since),
+        "next_attempt_at": _time(endpoint.next_attempt_at),
+        "created_at": endpoint.created_at.isoformat(),
+    }
+
+
+def delivery_json(delivery: event_endpoints.Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "attempt": delivery.attempt,
+        "event_id": feed.event_id(delivery.event_position),
+        "ok": delivery.ok,
+        "status_code": delivery.status_code,
+        "error": delivery.error,
+        "latency_ms": delivery.latency_ms,
+        "at": delivery.at.isoformat(),
+    }
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _refuse_unknown(body: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise bad_request(
+            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )
