@@ -3,6 +3,7 @@
     python -m tests.bench              # the full run: 100,000 users per server (~15 min, 2 cores)
     python -m tests.bench --quick      # a smoke run: 1,000 users per server (~2 min)
     python -m tests.bench --targets sqlite,peer --users 20000
+    python -m tests.bench --no-feed    # POST /Users without the event-feed consumer alongside
 
 Servers (one at a time, each in its own process on a free 127.0.0.1 port): seatgate on SQLite
 (`sqlite`), seatgate on a throwaway PostgreSQL cluster (`postgres`), scim2-server under uvicorn
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
         default=list(TARGETS),
         help=f"comma-separated servers to measure (default all: {','.join(TARGETS)})",
     )
+    parser.add_argument(
+        "--no-feed",
+        action="store_true",
+        help="no consumer follows seatgate's event feed during POST /Users (as before the feed)",
+    )
     parser.add_argument("--output", type=Path, help="also write the report to this file")
     parser.add_argument("--keep-logs", type=Path, help="copy the servers' logs to this directory")
     return parser
@@ -82,7 +88,9 @@ def _preface(plan: Plan, argv: list[str], chosen: list[str], seconds: float) -> 
         "",
         f"`{' '.join(['python -m tests.bench', *_measuring_args(argv)])}` — "
         f"{plan.users:,} users per server, POST /Users at concurrency {CREATE_CONCURRENCY}, "
-        f"latency steps one request at a time; {os.cpu_count()} CPUs, "
+        f"latency steps one request at a time; "
+        f"{'one consumer following the event feed during POST /Users; ' if plan.feed else ''}"
+        f"{os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, {seconds:.0f} s in all. "
         f"Servers: {', '.join(LABELS[key] for key in chosen)}.",
     ]
@@ -104,7 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.users is not None and args.users < 1:
         raise SystemExit("--users must be at least 1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    plan = plan_for(quick=args.quick, users=args.users, create_seconds=args.create_seconds)
+    plan = plan_for(
+        quick=args.quick,
+        users=args.users,
+        create_seconds=args.create_seconds,
+        feed=not args.no_feed,
+    )
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="seatgate-bench.") as tmp:
         runs = asyncio.run(_run(plan, args.targets, Path(tmp)))

@@ -3,6 +3,10 @@
 The targets are stated in wall-clock figures (throughput, p50). On a machine shared with other
 work those move with the machine's load, so each target also notes the same comparison made by
 server CPU time per request, which such load hardly moves.
+
+Issue 11 adds two rows for the event feed (when a consumer followed it, feed.py): it saw every
+event of the creates exactly once, and it kept up, its lag when the creates stopped being under
+one second of writes.
 """
 
 from collections.abc import Callable
@@ -30,7 +34,7 @@ class Goal:
     measure: Measure
     shown: Callable[[float], str]
     passes: Callable[[float], bool]
-    by_cpu: Hint | None = None
+    hint: Hint | None = None  # the notes: the comparison by server CPU, or what else explains it
     # Whether the run reached the scale the goal is stated at (users created, group size).
     at_scale: Callable[[TargetRun], bool] | None = None
 
@@ -87,6 +91,39 @@ def _cpu_of(row: str) -> Hint:
     return hint
 
 
+def _feed_once(run: TargetRun, runs: Runs) -> float | None:
+    return None if run.feed is None else float(run.feed.exactly_once)
+
+
+def _feed_lag(run: TargetRun, runs: Runs) -> float | None:
+    return None if run.feed is None else run.feed.lag_seconds
+
+
+def _feed_counts(run: TargetRun, runs: Runs) -> str:
+    if run.feed is None:
+        return ""
+    return "; ".join([f"{run.feed.seen:,} of {run.feed.expected:,} read", *run.feed.problems])
+
+
+def _feed_pace(run: TargetRun, runs: Runs) -> str:
+    feed = run.feed
+    if feed is None or feed.lag_events is None:
+        return ""
+    pace = f"{feed.lag_events:,} events behind; {feed.events_per_second or 0:,.0f} events/s read"
+    if feed.catch_up_seconds is not None:
+        pace += f"; caught up {feed.catch_up_seconds:.2f} s later"
+    return pace
+
+
+def _feed_goals() -> list[Goal]:
+    return [
+        Goal("event feed: every event of the creates once, in order", "all, once", _feed_once,
+             lambda v: "yes" if v else "no", lambda v: v == 1, _feed_counts),
+        Goal("event feed: consumer lag when POST /Users stops", "< 1 s of writes", _feed_lag,
+             "{:.2f} s of writes".format, lambda v: v < 1, _feed_pace),
+    ]  # fmt: skip
+
+
 def goals(plan: Plan) -> list[Goal]:
     largest = plan.checkpoints[-1]
 
@@ -113,6 +150,7 @@ def goals(plan: Plan) -> list[Goal]:
              all_users),
         Goal(f"RSS growth over {plan.users:,} users created", "< 50 MB", _growth,
              "{:.1f} MB".format, lambda v: v < 50, None, all_users),
+        *(_feed_goals() if plan.feed else []),
     ]  # fmt: skip
 
 
@@ -138,7 +176,7 @@ def evaluate(plan: Plan, runs: Runs) -> list[list[str]]:
         short = _short_of_plan(plan, runs[key])
         for goal in goals(plan):
             value = goal.measure(runs[key], runs)
-            hint = goal.by_cpu(runs[key], runs) if goal.by_cpu else ""
+            hint = goal.hint(runs[key], runs) if goal.hint else ""
             notes = "; ".join(note for note in (hint, short) if note)
             if value is None:
                 lines.append([LABELS[key], goal.name, "n/a", goal.goal, "NO DATA", notes])

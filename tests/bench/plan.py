@@ -25,6 +25,7 @@ class Plan:
     tokens: int
     create_seconds: float  # for all creates on one server
     step_seconds: float  # for each other step
+    feed: bool = True  # a consumer follows seatgate's event feed during the creates
 
     @property
     def checkpoints(self) -> tuple[int, ...]:
@@ -66,10 +67,13 @@ QUICK = Plan(
 )
 
 
-def plan_for(*, quick: bool, users: int | None, create_seconds: float | None) -> Plan:
+def plan_for(
+    *, quick: bool, users: int | None, create_seconds: float | None, feed: bool = True
+) -> Plan:
     base = QUICK if quick else FULL
     return replace(
         base,
         users=base.users if users is None else users,
         create_seconds=base.create_seconds if create_seconds is None else create_seconds,
+        feed=feed,
     )

@@ -1,4 +1,5 @@
-"""The printed report: a table of steps, a table of memory, and the targets with PASS/FAIL.
+"""The printed report: a table of steps, a table of memory, the event feed, and the targets with
+PASS/FAIL.
 
 Everything is a Markdown table, readable in a terminal and pasted as-is into docs/benchmarks.md.
 Ratios divide seatgate's figure (or any server's) by the peer's and by the ceiling's: above 1 is
@@ -114,9 +115,41 @@ def memory_table(runs: dict[str, TargetRun]) -> list[str]:
     return _table(header, lines)
 
 
+def feed_table(runs: dict[str, TargetRun]) -> list[str]:
+    """One line per server whose event feed was followed during the creates (feed.py)."""
+    lines = []
+    for target, run in runs.items():
+        feed = run.feed
+        if feed is None:
+            continue
+        pages = feed.as_result()
+        catch_up = feed.catch_up_seconds
+        lines.append(
+            [
+                LABELS[target],
+                f"{feed.read_during_creates:,}",
+                _num(feed.events_per_second, 0),
+                f"{len(feed.page_latencies):,}",
+                _num(pages.percentile_ms(50), 2),
+                _num(pages.percentile_ms(99), 2),
+                NA if feed.lag_events is None else f"{feed.lag_events:,}",
+                _num(feed.lag_seconds, 2),
+                _num(catch_up, 2),
+                f"{'yes' if feed.exactly_once else 'NO'} ({feed.seen:,} of {feed.expected:,})",
+                "; ".join(feed.problems),
+            ]
+        )
+    header = ["server", "events read during creates", "events/s", "pages", "page p50 ms"]
+    header += ["page p99 ms", "lag at end, events", "lag at end, s of writes"]
+    header += ["caught up after s", "every event once", "notes"]
+    return _table(header, lines)
+
+
 def render(plan: Plan, runs: dict[str, TargetRun], preface: list[str]) -> str:
     out = [*preface, "", "### Steps", "", *step_table(plan, runs)]
     out += ["", "### Server memory", "", *memory_table(runs)]
+    if any(run.feed is not None for run in runs.values()):
+        out += ["", "### Event feed", "", *feed_table(runs)]
     out += ["", "### Targets", ""]
     if plan.quick:
         out += [

@@ -1,6 +1,7 @@
 """One server, start to finish: start it, run every step it can answer in order, read its memory.
 
-Order: creates up to each filter checkpoint with the filter measured there; the list page; the
+Order: creates up to each filter checkpoint with the filter measured there, one consumer
+following seatgate's event feed alongside each leg of creates (feed.py); the list page; the
 group (created, filled by PATCH in batches, one member removed at a time, read without and with
 its members); token issuance. A step the server cannot do is n/a; a step that fails, or whose
 set-up failed, is an error row. Nothing one server does stops the others from being measured.
@@ -8,13 +9,15 @@ set-up failed, is an error row. Nothing one server does stops the others from be
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
 from tests.bench import load, steps, targets
+from tests.bench.feed import FeedFollower, FeedReading
 from tests.bench.load import Result
 from tests.bench.plan import BATCH, CREATE_CONCURRENCY, Plan
 from tests.bench.servers import ServerProcess
@@ -26,6 +29,7 @@ Able = Callable[[str], bool]
 # The capability each row needs (targets.ABILITIES says which server has which).
 NEEDS = {
     "create": "users",
+    "feed": "feed",
     "filter": "reads",
     "list": "reads",
     "patch_add": "groups",
@@ -41,6 +45,7 @@ def rows(plan: Plan) -> list[tuple[str, str]]:
     size = plan.group_size
     return [
         ("create", "POST /Users"),
+        *([("feed", "GET /directory/v1/events, followed during POST /Users")] if plan.feed else []),
         *[(f"filter@{n}", f"GET /Users?filter=userName eq, {n:,} users") for n in plan.checkpoints],
         ("list", "GET /Users, a page of 100"),
         ("patch_add", f"PATCH /Groups: add {BATCH} members, up to {size:,}"),
@@ -60,6 +65,7 @@ class TargetRun:
     # The scale reached: users created, members in the group.
     users: int | None = None
     group: int | None = None
+    feed: FeedReading | None = None
     error: str | None = None
 
 
@@ -98,7 +104,8 @@ async def _measure(server: ServerProcess, s: Session, plan: Plan, run: TargetRun
         run.memory["load_start"] = _load_average()
         users = steps.Users(plan.users)
         if able("create"):
-            await _create_and_filter(http, s, users, plan, run, able)
+            async with _following(server, s, plan, able) as follower:
+                await _create_and_filter(http, s, users, plan, run, able, follower)
             run.memory["rss_after_creates"] = server.memory_mb().get("VmRSS", 0.0)
         if able("list"):
             log.info("%s: list pages", s.key)
@@ -118,6 +125,7 @@ async def _create_and_filter(
     plan: Plan,
     run: TargetRun,
     able: Able,
+    follower: FeedFollower | None,
 ) -> None:
     deadline = time.monotonic() + plan.create_seconds
     created: Result | None = None
@@ -127,7 +135,11 @@ async def _create_and_filter(
         if remaining > 0 and users.attempted < checkpoint:
             log.info("%s: creating users %d..%d", s.key, users.attempted, checkpoint)
             first = users.attempted
-            leg = await steps.create_users(http, s, users, checkpoint, remaining)
+            following: AbstractAsyncContextManager[None] = (
+                follower.alongside(lambda: len(users.created())) if follower else nullcontext()
+            )
+            async with following:
+                leg = await steps.create_users(http, s, users, checkpoint, remaining)
             legs.append(f"{first:,}-{users.attempted:,}: {leg.throughput or 0:,.0f}/s")
             if created is None:
                 created = leg
@@ -146,6 +158,22 @@ async def _create_and_filter(
         created.note = "by leg " + ", ".join(legs)
     run.results["create"] = created
     run.users = len(users.created())
+    if follower is not None:
+        follower.check([str(users.ids[i]) for i in users.created()])
+        run.feed = follower.reading
+        run.results["feed"] = follower.reading.as_result()
+
+
+@asynccontextmanager
+async def _following(
+    server: ServerProcess, s: Session, plan: Plan, able: Able
+) -> AsyncIterator[FeedFollower | None]:
+    """A consumer of the server's event feed, or None where there is none to follow."""
+    if not plan.feed or not able("feed") or s.product_headers is None:
+        yield None
+        return
+    async with FeedFollower(server.base_url, s.product_headers).connected() as follower:
+        yield follower
 
 
 async def _groups(

@@ -6,8 +6,9 @@
 - `ceiling`: a bare aiohttp handler that parses a SCIM user and answers 201 (ceiling_server.py).
 
 For seatgate, set-up goes through the admin API: one organization without a seat limit, a SCIM
-token, and a product client for token issuance. A set-up call that fails (an endpoint not written
-yet) does not stop the run: the steps that needed it show the failure as an error row.
+token, and a product client for token issuance and the event feed. A set-up call that fails (an
+endpoint not written yet) does not stop the run: the steps that needed it show the failure as an
+error row.
 """
 
 import base64
@@ -41,8 +42,8 @@ LABELS = {
 }
 # What each kind of server can be asked; the other steps show n/a.
 ABILITIES = {
-    "sqlite": frozenset({"users", "reads", "groups", "tokens"}),
-    "postgres": frozenset({"users", "reads", "groups", "tokens"}),
+    "sqlite": frozenset({"users", "reads", "groups", "tokens", "feed"}),
+    "postgres": frozenset({"users", "reads", "groups", "tokens", "feed"}),
     "peer": frozenset({"users", "reads", "groups"}),
     "ceiling": frozenset({"users"}),
 }
@@ -154,7 +155,7 @@ async def _seatgate_session(key: str, base_url: str) -> Session:
             session.scim_headers["Authorization"] = f"Bearer {token['token']}"
         client, problem = await _post(http, f"/admin/v1/orgs/{org['id']}/clients", {})
         if client is None:
-            session.broken["tokens"] = problem
+            session.broken["tokens"] = session.broken["feed"] = problem
         else:
             basic = f"{client['client_id']}:{client['client_secret']}".encode()
             session.product_headers = {
