@@ -1,0 +1,274 @@
+"""Every admin and scheduled path that moves seats records its events (issue 11): capacity set
+by an admin, scheduled cuts applied, auto_expand, exemption changes, and invites made, claimed
+by the IdP, accepted, revoked and expired. The seat ledger agrees with the feed throughout."""
+
+from datetime import timedelta
+
+from aiohttp.test_utils import TestClient
+
+from gateway.keys import DATABASE
+from gateway.worker import run_scheduled
+from seats.clock import utcnow
+from tests.gateway.event_paths_support import (
+    Product,
+    admin,
+    assert_ledger_agrees,
+    provision,
+    seat_change,
+    seat_status,
+    types,
+)
+from tests.helpers import create_org, scim_headers_for
+
+
+async def full_org(
+    client: TestClient, seat_limit: int, *names: str, **fields: object
+) -> tuple[str, dict[str, str], list[str]]:
+    """An org whose members `names` were provisioned in this order (the first take seats)."""
+    org = await create_org(client, seat_limit=seat_limit, **fields)
+    scim = await scim_headers_for(client, org["id"])
+    ids = [(await provision(client, scim, f"{name}@acme.test"))["id"] for name in names]
+    return org["id"], scim, ids
+
+
+async def test_an_admin_raise_of_the_seat_limit_records_capacity_changed_and_promotes_oldest_first(
+    client: TestClient,
+) -> None:
+    org_id, _, (_ann, bo, cy, di) = await full_org(client, 1, "ann", "bo", "cy", "di")
+    product = await Product.follow(client, org_id)
+
+    await admin(client, "PATCH", f"/orgs/{org_id}", {"seat_limit": 3})
+
+    events = await product.new()
+    assert types(events) == [
+        "org.capacity_changed",
+        "member.seat_changed",
+        "member.seat_changed",
+    ]
+    assert events[0]["data"] == {
+        "seat_limit": 3,
+        "previous_seat_limit": 1,
+        "source": "admin",
+        "actor": "admin",
+    }
+    assert [e["data"] for e in events[1:]] == [
+        seat_change(bo, "active", "over_limit", "promoted", "admin"),
+        seat_change(cy, "active", "over_limit", "promoted", "admin"),
+    ]
+
+    await admin(client, "PATCH", f"/orgs/{org_id}", {"seat_limit": None})
+    events = await product.new()
+    assert types(events) == ["org.capacity_changed", "member.seat_changed", "alert.raised"]
+    assert (events[0]["data"]["seat_limit"], events[0]["data"]["previous_seat_limit"]) == (None, 3)
+    assert events[1]["data"] == seat_change(di, "active", "over_limit", "promoted", "admin")
+    assert events[2]["data"]["kind"] == "seats_available"
+    await assert_ledger_agrees(client, org_id)
+
+
+async def test_an_admin_patch_that_keeps_the_seat_limit_records_nothing(
+    client: TestClient,
+) -> None:
+    org_id, _, _ = await full_org(client, 2, "ann")
+    product = await Product.follow(client, org_id)
+
+    await admin(client, "PATCH", f"/orgs/{org_id}", {"seat_limit": 2})
+
+    assert await product.new() == []
+
+
+async def test_a_scheduled_cut_warns_then_records_capacity_changed_and_demotes_the_newest(
+    client: TestClient,
+) -> None:
+    org_id, _, (_ann, bo, cy) = await full_org(client, 3, "ann", "bo", "cy")
+    product = await Product.follow(client, org_id)
+    at = utcnow() + timedelta(days=1)
+
+    await admin(
+        client,
+        "POST",
+        f"/orgs/{org_id}/capacity-changes",
+        {"seat_limit": 1, "effective_at": at.isoformat()},
+    )
+    events = await product.new()
+    assert types(events) == ["alert.raised"]
+    assert events[0]["data"]["kind"] == "downgrade_pending"
+    assert events[0]["data"]["details"]["to_be_demoted"] == 2
+
+    assert await run_scheduled(client.app[DATABASE], now=at + timedelta(seconds=1)) == 1
+    events = await product.new()
+    assert types(events) == [
+        "org.capacity_changed",
+        "member.seat_changed",
+        "member.seat_changed",
+        "alert.raised",
+        "alert.raised",
+    ]
+    assert events[0]["data"] == {
+        "seat_limit": 1,
+        "previous_seat_limit": 3,
+        "source": "schedule",
+        "actor": "schedule",
+    }
+    # The newest seat holders give their seats back first.
+    assert [e["data"] for e in events[1:3]] == [
+        seat_change(cy, "over_limit", "active", "downgrade_enforced", "schedule"),
+        seat_change(bo, "over_limit", "active", "downgrade_enforced", "schedule"),
+    ]
+    assert [e["data"]["kind"] for e in events[3:]] == ["downgrade_enforced", "seat_limit_reached"]
+    assert sorted(events[3]["data"]["details"]["demoted_member_ids"]) == sorted([bo, cy])
+    await assert_ledger_agrees(client, org_id)
+
+
+async def test_under_auto_expand_a_provisioned_user_records_the_capacity_it_grew_to(
+    client: TestClient,
+) -> None:
+    org_id, scim, _ = await full_org(client, 1, "ann", seat_policy="auto_expand", max_seats=2)
+    product = await Product.follow(client, org_id)
+
+    bo = await provision(client, scim, "bo@acme.test")
+    events = await product.new()
+    assert types(events) == ["org.capacity_changed", "member.created", "member.seat_changed"]
+    assert events[0]["data"] == {
+        "seat_limit": 2,
+        "previous_seat_limit": 1,
+        "source": "auto_expand",
+        "actor": "scim",
+    }
+    assert events[2]["data"] == seat_change(bo["id"], "active", None, "auto_expanded", "scim")
+
+    # Past max_seats the org stops growing: the next user waits.
+    cy = await provision(client, scim, "cy@acme.test")
+    assert seat_status(cy) == "over_limit"
+    assert await product.new_types() == ["member.created", "member.seat_changed", "alert.raised"]
+
+    # A higher cap lets the waiting member in, through another expansion.
+    await admin(client, "PATCH", f"/orgs/{org_id}", {"max_seats": 5})
+    events = await product.new()
+    assert types(events) == ["org.capacity_changed", "member.seat_changed", "alert.raised"]
+    assert (events[0]["data"]["seat_limit"], events[0]["data"]["source"]) == (3, "auto_expand")
+    assert events[1]["data"] == seat_change(cy["id"], "active", "over_limit", "promoted", "admin")
+    assert events[2]["data"]["kind"] == "seats_available"
+    await assert_ledger_agrees(client, org_id)
+
+
+async def test_changing_the_exempt_user_types_records_exemption_gained_and_lost(
+    client: TestClient,
+) -> None:
+    org = await create_org(client, seat_limit=1, exempt_user_types=[])
+    scim = await scim_headers_for(client, org["id"])
+    contractor = await provision(client, scim, "con@acme.test", userType="Contractor")
+    ann = await provision(client, scim, "ann@acme.test")
+    product = await Product.follow(client, org["id"])
+
+    await admin(client, "PATCH", f"/orgs/{org['id']}", {"exempt_user_types": ["Contractor"]})
+    events = await product.new()
+    assert types(events) == ["member.seat_changed", "member.seat_changed", "alert.raised"]
+    assert [e["data"] for e in events[:2]] == [
+        seat_change(contractor["id"], "active", "active", "exemption_gained", "admin"),
+        seat_change(ann["id"], "active", "over_limit", "promoted", "admin"),
+    ]
+
+    await admin(client, "PATCH", f"/orgs/{org['id']}", {"exempt_user_types": []})
+    events = await product.new()
+    assert types(events) == ["member.seat_changed", "alert.raised"]
+    assert events[0]["data"] == seat_change(
+        contractor["id"], "over_limit", "active", "exemption_lost", "admin"
+    )
+    assert events[1]["data"]["kind"] == "seat_limit_reached"
+    await assert_ledger_agrees(client, org["id"])
+
+
+async def test_an_invite_records_invite_created_and_the_idp_claiming_it_records_invite_accepted(
+    client: TestClient,
+) -> None:
+    org_id, scim, _ = await full_org(client, 2, "ann")
+    product = await Product.follow(client, org_id)
+
+    invite = await admin(client, "POST", f"/orgs/{org_id}/invites", {"email": "New@Acme.test"})
+    events = await product.new()
+    assert types(events) == ["invite.created"]
+    assert events[0]["data"] == {
+        "invite_id": invite["id"],
+        "email": "New@Acme.test",
+        "reason": "invited",
+        "actor": "admin",
+    }
+
+    new = await provision(client, scim, "new@acme.test", emails=[{"value": "new@acme.test"}])
+    events = await product.new()
+    assert types(events) == ["member.created", "member.seat_changed"]
+    assert seat_status(new) == events[0]["data"]["seat_status"] == "active"
+    assert events[1]["data"] == seat_change(
+        new["id"], "active", "pending_invite", "invite_accepted", "scim"
+    )
+    [entry] = (await admin(client, "GET", f"/orgs/{org_id}/ledger?member_id={new['id']}"))[
+        "entries"
+    ]
+    assert (entry["invite_id"], entry["reason"]) == (invite["id"], "invite_accepted")
+    await assert_ledger_agrees(client, org_id)
+
+
+async def test_an_invite_accepted_through_the_admin_api_records_the_new_member_taking_its_seat(
+    client: TestClient,
+) -> None:
+    org_id, _, _ = await full_org(client, 1)
+    invite = await admin(client, "POST", f"/orgs/{org_id}/invites", {"email": "new@acme.test"})
+    product = await Product.follow(client, org_id)
+
+    member = await admin(client, "POST", f"/orgs/{org_id}/invites/{invite['id']}/accept", {})
+
+    events = await product.new()
+    assert types(events) == ["member.created", "member.seat_changed"]
+    assert events[0]["data"]["user_name"] == "new@acme.test"
+    assert events[1]["data"] == seat_change(
+        member["id"], "active", "pending_invite", "invite_accepted", "admin"
+    )
+    await assert_ledger_agrees(client, org_id)
+
+
+async def test_a_revoked_invite_records_invite_revoked_and_its_seat_goes_to_the_oldest_waiting(
+    client: TestClient,
+) -> None:
+    org_id, scim, _ = await full_org(client, 1)
+    invite = await admin(client, "POST", f"/orgs/{org_id}/invites", {"email": "new@acme.test"})
+    bo = await provision(client, scim, "bo@acme.test")
+    assert seat_status(bo) == "over_limit"
+    product = await Product.follow(client, org_id)
+
+    await admin(client, "DELETE", f"/orgs/{org_id}/invites/{invite['id']}")
+
+    events = await product.new()
+    assert types(events) == ["invite.revoked", "member.seat_changed", "alert.raised"]
+    assert events[0]["data"] == {
+        "invite_id": invite["id"],
+        "reason": "invite_revoked",
+        "actor": "admin",
+    }
+    assert events[1]["data"] == seat_change(bo["id"], "active", "over_limit", "promoted", "admin")
+    assert events[2]["data"]["kind"] == "seats_available"
+    await assert_ledger_agrees(client, org_id)
+
+
+async def test_an_expired_invite_records_invite_expired_and_its_seat_goes_to_the_oldest_waiting(
+    client: TestClient,
+) -> None:
+    org_id, scim, _ = await full_org(client, 1, invite_expiry_days=1)
+    invite = await admin(client, "POST", f"/orgs/{org_id}/invites", {"email": "new@acme.test"})
+    bo = await provision(client, scim, "bo@acme.test")
+    product = await Product.follow(client, org_id)
+
+    # Not yet due: nothing happens.
+    assert await run_scheduled(client.app[DATABASE], now=utcnow() + timedelta(hours=23)) == 0
+    assert await product.new() == []
+    assert await run_scheduled(client.app[DATABASE], now=utcnow() + timedelta(days=1, hours=1)) == 1
+
+    events = await product.new()
+    assert types(events) == ["invite.expired", "member.seat_changed", "alert.raised"]
+    assert events[0]["data"] == {
+        "invite_id": invite["id"],
+        "reason": "invite_expired",
+        "actor": "system",
+    }
+    assert events[1]["data"] == seat_change(bo["id"], "active", "over_limit", "promoted", "system")
+    assert events[2]["data"]["kind"] == "seats_available"
+    await assert_ledger_agrees(client, org_id)
