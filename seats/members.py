@@ -101,6 +101,7 @@ async def create_member(
         "exempt": seat.exempt,
         "over_limit_since": now if seat.status is SeatStatus.OVER_LIMIT else None,
         "seat_since": now,
+        "seat_held": False,
         "version": 1,
         "created_at": now,
         "updated_at": now,
@@ -142,6 +143,8 @@ async def replace_member(
     }
     if seat.status is not before.seat_status or seat.exempt != before.exempt:
         values["over_limit_since"] = now if seat.status is SeatStatus.OVER_LIMIT else None
+        # A released seat stays released only while the member keeps waiting.
+        values["seat_held"] = False
         # Who starts counting (reactivated, or no longer exempt) queues as the newest.
         if seat.status in (SeatStatus.ACTIVE, SeatStatus.OVER_LIMIT) and (
             before.seat_status is SeatStatus.DEACTIVATED or before.exempt
@@ -231,6 +234,7 @@ def to_member(row: Mapping[str, Any]) -> Member:
         email=row["email"],
         user_type=row["user_type"],
         over_limit_since=row["over_limit_since"],
+        seat_held=row["seat_held"],
         resource=row["resource"],
         version=row["version"],
         created_at=row["created_at"],

@@ -76,6 +76,9 @@ class Member:
     version: int
     created_at: datetime
     updated_at: datetime
+    # An admin released this member's seat: it waits over the limit and is not promoted until an
+    # admin assigns it a seat again (seats/assignment.py).
+    seat_held: bool = False
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,8 @@ async def promote_waiting(conn: AsyncConnection, org_id: str, *, actor: str) -> 
     query = (
         sa.select(members.c.id)
         .where(members.c.org_id == org_id, members.c.seat_status == SeatStatus.OVER_LIMIT.value)
+        # A member whose seat an admin released waits until an admin assigns it one.
+        .where(members.c.seat_held.is_(False))
         .order_by(members.c.seat_since, members.c.created_at, members.c.id)
     )
     if counts.free is not None:

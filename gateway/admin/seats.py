@@ -223,6 +223,7 @@ def member_json(member: Member) -> dict[str, Any]:
         "active": member.active,
         "seat_status": member.seat_status.value,
         "exempt": member.exempt,
+        "seat_held": member.seat_held,
         "over_limit_since": member.over_limit_since.isoformat()
         if member.over_limit_since
         else None,

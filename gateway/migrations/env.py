@@ -22,6 +22,9 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # SQLite runs DDL in transactions; without this Alembic commits after each migration
+        # on SQLite, which would release the write lock below between migrations.
+        transactional_ddl=True,
     )
     # Gateway processes started together all migrate on start: the first holds a lock until
     # its migration commits, the others wait for it and then find the schema at head.

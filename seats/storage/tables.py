@@ -105,6 +105,8 @@ members = sa.Table(
     sa.Column("over_limit_since", UTCDateTime(), nullable=True),
     # Order of arrival among counted members: promotions go oldest-first, demotions newest-first.
     sa.Column("seat_since", UTCDateTime(), nullable=True),
+    # Released by an admin: waits over the limit, skipped by promotions (seats/assignment.py).
+    sa.Column("seat_held", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("resource", Json, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     _created(),
