@@ -1,10 +1,14 @@
 """Delivering the event feed to webhook endpoints, against a real receiver on loopback: signed
 per Standard Webhooks, in order, at least once and without gaps across failures, filtered by
-org and type, disabled (with an alert) after failing for days, one sender per endpoint."""
+org and type, disabled (with an alert) after failing for days, one sender per endpoint, and
+nothing lost when a gateway process is killed between commit and delivery."""
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -18,21 +22,24 @@ from gateway.integrations.email import EmailSender, SmtpConfig
 from gateway.integrations.webhooks import WebhookSender
 from gateway.keys import DATABASE
 from gateway.worker import deliver_due
+from seats import feed
 from seats.clock import utcnow
 from seats.storage.database import Database
-from tests.gateway.alert_receivers import SmtpSink, WebhookSink
+from tests.gateway.alert_receivers import SmtpSink, WebhookSink, free_port
 from tests.gateway.event_webhooks import (
     ENDPOINTS,
     POLICY,
     admin_get,
     create_endpoint,
     deliver,
+    eventually,
     feed_events,
     received_bodies,
     received_ids,
+    start_gateway,
 )
 from tests.helpers import ADMIN_HEADERS, create_org, scim_headers_for
-from tests.scim.support import BASE, create_user
+from tests.scim.support import BASE, create_user, user_payload
 
 
 @pytest.fixture
@@ -229,3 +236,75 @@ async def _next_attempt_in(client: TestClient, endpoint_id: str, at: datetime) -
     status, endpoint = await admin_get(client, f"/{endpoint_id}")
     assert status == 200
     return datetime.fromisoformat(endpoint["next_attempt_at"]) - at
+
+
+async def test_events_committed_before_a_kill_9_are_delivered_after_the_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    hook = WebhookSink()  # not listening yet: the receiver is down
+    log = tmp_path / "gateway.log"
+    first_port, second_port = free_port(), free_port()
+    process = start_gateway(database_url, first_port, log)
+    try:
+        async with aiohttp.ClientSession(headers=ADMIN_HEADERS) as http:
+            base = f"http://127.0.0.1:{first_port}"
+            await eventually(lambda: _healthy(http, base), within=30)
+            org = await _post(http, f"{base}/admin/v1/orgs", {"name": "Acme"})
+            token = await _post(http, f"{base}/admin/v1/orgs/{org['id']}/scim-tokens", None)
+            endpoint = await _post(http, f"{base}{ENDPOINTS}", {"url": hook.url})
+            scim = {"Authorization": f"Bearer {token['token']}"}
+            for name in ("ann", "bo", "cy"):
+                response = await http.post(
+                    f"{base}{BASE}/Users", json=user_payload(name), headers=scim
+                )
+                assert response.status == 201, await response.text()  # committed
+
+            async def tried_and_failed() -> bool:
+                response = await http.get(f"{base}{ENDPOINTS}/{endpoint['id']}/deliveries")
+                return any(not d["ok"] for d in (await response.json())["deliveries"])
+
+            await eventually(tried_and_failed, within=30)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+
+            await hook.start()
+            process = start_gateway(database_url, second_port, log)
+            expected = await _feed_after(database_url, endpoint["cursor"])
+            assert len(expected) >= 3
+
+            async def all_arrived() -> bool:
+                return len(hook.calls) >= len(expected)
+
+            await eventually(all_arrived, within=30)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        assert received_bodies(hook) == expected, log.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        await hook.stop()
+
+
+async def _healthy(http: aiohttp.ClientSession, base: str) -> bool:
+    try:
+        async with http.get(f"{base}/healthz") as response:
+            return response.status == 200
+    except aiohttp.ClientError:
+        return False
+
+
+async def _post(http: aiohttp.ClientSession, url: str, body: Any) -> dict[str, Any]:
+    async with http.post(url, json=body) as response:
+        assert response.status == 201, await response.text()
+        return await response.json()
+
+
+async def _feed_after(database_url: str, cursor: str) -> list[dict[str, Any]]:
+    database = Database(database_url)
+    try:
+        async with database.read() as conn:
+            page = await feed.read_feed(conn, after=feed.parse_cursor(cursor), limit=feed.MAX_PAGE)
+        return page.events
+    finally:
+        await database.dispose()
