@@ -76,7 +76,7 @@ async def launch(key: str, workdir: Path) -> AsyncIterator[tuple[ServerProcess, 
         ready = "/v2/ServiceProviderConfig" if key == "peer" else "/healthz"
         await server.wait_ready(ready)
         if key in ("sqlite", "postgres"):
-            session = await _seatgate_session(key, server.base_url)
+            session = await seatgate_session(key, server.base_url)
         elif key == "peer":
             session = Session(key, "/v2", {"Content-Type": SCIM_MEDIA_TYPE})
         else:
@@ -137,7 +137,7 @@ def _peer_argv(port: int) -> list[str]:
     ]  # fmt: skip
 
 
-async def _seatgate_session(key: str, base_url: str) -> Session:
+async def seatgate_session(key: str, base_url: str) -> Session:
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     session = Session(key, "/scim/v2", {"Content-Type": SCIM_MEDIA_TYPE})
     async with aiohttp.ClientSession(base_url, headers=admin) as http:
