@@ -14,7 +14,7 @@ Both take the org lock and record a `member.seat_changed` event (reason `seat_re
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import capacity, event_log, members, occupancy, seating
+from seats import capacity, event_log, members, occupancy, rules
 from seats.clock import utcnow
 from seats.errors import Conflict, SeatLimitReached
 from seats.events import SeatChanged
@@ -26,7 +26,7 @@ from seats.storage import seat_store
 async def release_seat(conn: AsyncConnection, org_id: str, member_id: str, *, actor: str) -> Member:
     await capacity.lock_for_seats(conn, org_id)
     member = await members.get_member(conn, org_id, member_id)
-    if not seating.counted(member):
+    if not rules.counted(member):
         raise Conflict(
             f"user {member_id} holds no seat to release (seat status {member.seat_status.value}"
             + (", seat-exempt" if member.exempt else "")
@@ -51,7 +51,7 @@ async def assign_seat(conn: AsyncConnection, org_id: str, member_id: str, *, act
             seat_status=member.seat_status.value,
         )
     counts = await occupancy.usage(conn, org_id)
-    status, grow_to = seating.decide(
+    status, grow_to = rules.decide(
         used=counts.used, capacity=counts.capacity, policy=org.seat_policy, max_seats=org.max_seats
     )
     if status is not SeatStatus.ACTIVE:

@@ -20,14 +20,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import alerts, event_log, occupancy
+from seats import alerts, event_log, occupancy, rules
 from seats.alerts import AlertKind
 from seats.clock import new_id, utcnow
 from seats.errors import CannotReduceBelowUsage, InvalidValue, NotFound
 from seats.event_log import BILLING_PUSH
 from seats.events import CapacityChanged
 from seats.model import Org, SeatPolicy
-from seats.orgs import OrgLock, lock_org, validate_seat_number
+from seats.orgs import lock_org, validate_seat_number
+from seats.storage.org_store import OrgLock
 from seats.storage.tables import UTCDateTime, capacity_changes, invites, orgs
 
 __all__ = ["BILLING_PUSH"]
@@ -178,7 +179,7 @@ async def schedule_capacity_change(
         "created_at": now,
     }
     await conn.execute(capacity_changes.insert().values(values))
-    if _is_cut(org.seat_limit, capacity):
+    if rules.is_cut(org.seat_limit, capacity):
         assert capacity is not None
         counts = await occupancy.usage(conn, org_id, now=now)
         await alerts.raise_alert(
@@ -331,10 +332,6 @@ async def _cancel(
     pending = await alerts.find_open(conn, org_id, AlertKind.DOWNGRADE_PENDING)
     if pending is not None:
         await alerts.close(conn, pending, canceled=reason)
-
-
-def _is_cut(current: int | None, new: int | None) -> bool:
-    return new is not None and (current is None or new < current)
 
 
 def _to_change(row: Mapping[str, Any]) -> CapacityChange:

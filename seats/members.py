@@ -1,7 +1,7 @@
 """Members (SCIM Users): the one service through which every member is created, changed,
 deactivated, reactivated and deleted, so that the seat rules apply on every path."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from seats.events import MemberCreated, MemberDeleted, MemberUpdated
 from seats.group_members import remove_from_all_groups
 from seats.identifiers import fold
 from seats.model import Member, MemberDraft, SeatStatus
+from seats.storage.member_store import to_member
 from seats.storage.tables import group_members, groups, members
 
 # Built once (a statement object caches its compiled form): the hottest statements.
@@ -130,6 +131,10 @@ async def replace_member(
     org = await seating.lock_for_seats(conn, org_id)
     before = await get_member(conn, org_id, member_id)
     _check_version(before, if_version)
+    if _draft_columns(draft) == _draft_columns(_draft_of(before)):
+        # IdPs re-send whole users that did not change (Okta's PUT after every read): writing
+        # would move the ETag and tell the product of an update that did not happen.
+        return before
     if fold(before.user_name) != fold(draft.user_name):
         await _check_user_name_free(conn, org_id, draft.user_name)
     seat = await seating.seat_for_changed_member(conn, org, before, draft, actor=actor)
@@ -219,24 +224,15 @@ def _draft_columns(draft: MemberDraft) -> dict[str, Any]:
     }
 
 
-def to_member(row: Mapping[str, Any]) -> Member:
-    return Member(
-        id=row["id"],
-        org_id=row["org_id"],
-        user_name=row["user_name"],
-        active=row["active"],
-        seat_status=SeatStatus(row["seat_status"]),
-        exempt=row["exempt"],
-        external_id=row["external_id"],
-        display_name=row["display_name"],
-        given_name=row["given_name"],
-        family_name=row["family_name"],
-        email=row["email"],
-        user_type=row["user_type"],
-        over_limit_since=row["over_limit_since"],
-        seat_held=row["seat_held"],
-        resource=row["resource"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+def _draft_of(member: Member) -> MemberDraft:
+    return MemberDraft(
+        user_name=member.user_name,
+        active=member.active,
+        external_id=member.external_id,
+        display_name=member.display_name,
+        given_name=member.given_name,
+        family_name=member.family_name,
+        email=member.email,
+        user_type=member.user_type,
+        resource=member.resource,
     )

@@ -2,14 +2,14 @@
 member stops counting. Called by the member service inside its transaction, under the org lock
 (`lock_for_seats`), at the three decision points: creation, reactivation and loss of exemption.
 
-The rule itself is the pure function `decide`; the rest reads the counts it needs and writes
-what it decided (ledger entries, promotions, expansion, the over-limit episode alert).
+The rules themselves are pure functions in seats/rules.py (`decide`, `is_exempt`, `counted`);
+this module reads the counts they need and records what they decided (seat events, from which
+the ledger derives; promotions; expansion; the over-limit episode alert).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import capacity, event_log, occupancy
@@ -17,8 +17,9 @@ from seats.clock import utcnow
 from seats.events import SeatChanged
 from seats.identifiers import fold
 from seats.ledger import Reason
-from seats.model import Member, MemberDraft, Org, SeatPolicy, SeatStatus
-from seats.storage.tables import members
+from seats.model import Member, MemberDraft, Org, SeatStatus
+from seats.rules import counted, decide, is_exempt
+from seats.storage import seat_store
 
 # Re-exported: the lock every seat-moving change takes first.
 lock_for_seats = capacity.lock_for_seats
@@ -31,32 +32,6 @@ class SeatDecision:
     reason: str = Reason.CHANGED
     # The pending invite whose seat the new member takes over.
     invite_id: str | None = None
-
-
-def decide(
-    *, used: int, capacity: int | None, policy: SeatPolicy, max_seats: int | None
-) -> tuple[SeatStatus, int | None]:
-    """A non-exempt member asks for a seat: (status, the capacity to expand to, if any)."""
-    if capacity is None or used < capacity:
-        return SeatStatus.ACTIVE, None
-    if policy is SeatPolicy.AUTO_EXPAND:
-        grown = max(capacity, used) + 1
-        if max_seats is None or grown <= max_seats:
-            return SeatStatus.ACTIVE, grown
-    return SeatStatus.OVER_LIMIT, None
-
-
-def is_exempt(org: Org, user_type: str | None) -> bool:
-    return user_type is not None and user_type in org.exempt_user_types
-
-
-def counted(member: Member) -> bool:
-    return member.seat_status is SeatStatus.ACTIVE and not member.exempt
-
-
-async def count_used(conn: AsyncConnection, org_id: str) -> int:
-    """Counted seats: non-exempt active members plus unexpired pending invites."""
-    return (await occupancy.usage(conn, org_id)).used
 
 
 async def seat_for_new_member(
@@ -144,22 +119,11 @@ async def reclassify_exemptions(
     those losing it ask for one, oldest first."""
     org = await lock_for_seats(conn, org_id, now=now)
     now = now or utcnow()
-    rows = (
-        (
-            await conn.execute(
-                sa.select(members)
-                .where(members.c.org_id == org_id)
-                .order_by(members.c.seat_since, members.c.created_at, members.c.id)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    for row in rows:
-        exempt = is_exempt(org, row["user_type"])
-        if exempt == row["exempt"]:
+    for member in await seat_store.members_in_seat_order(conn, org_id):
+        exempt = is_exempt(org, member.user_type)
+        if exempt == member.exempt:
             continue
-        before = SeatStatus(row["seat_status"])
+        before = member.seat_status
         status = before
         if before is not SeatStatus.DEACTIVATED:
             if exempt:
@@ -167,23 +131,12 @@ async def reclassify_exemptions(
             else:
                 reason = Reason.EXEMPTION_LOST
                 status = (await _ask_for_seat(conn, org, reason=reason, actor=actor)).status
-        await conn.execute(
-            members.update()
-            .where(members.c.id == row["id"])
-            .values(
-                exempt=exempt,
-                seat_status=status.value,
-                over_limit_since=now if status is SeatStatus.OVER_LIMIT else None,
-                seat_since=now if not exempt else row["seat_since"],
-                version=members.c.version + 1,
-                updated_at=now,
-            )
-        )
+        await seat_store.set_exemption(conn, member.id, exempt, status, now=now)
         event_log.record(
             conn,
             SeatChanged(
                 org_id,
-                row["id"],
+                member.id,
                 seat_status=status,
                 previous_seat_status=before,
                 reason=Reason.EXEMPTION_GAINED if exempt else Reason.EXEMPTION_LOST,
