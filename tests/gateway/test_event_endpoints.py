@@ -12,6 +12,8 @@ from aiohttp.test_utils import TestClient
 from standardwebhooks import Webhook
 
 from gateway.event_delivery import EventPoster
+from gateway.keys import DATABASE
+from seats import feed
 from seats.clock import utcnow
 from tests.gateway.alert_receivers import WebhookSink
 from tests.gateway.event_webhooks import (
@@ -250,3 +252,21 @@ async def test_replay_refuses_a_bad_cursor(
     )
     assert response.status == status, await response.text()
     assert (await response.json())["error"] == "invalid_request"
+
+
+async def test_replay_from_before_the_retention_window_is_a_410(
+    client: TestClient, scim: dict[str, str]
+) -> None:
+    endpoint = await create_endpoint(client, "https://product.example/hook")
+    for name in ("ann", "bo"):
+        await create_user(client, scim, name)
+    async with client.app[DATABASE].transaction() as conn:
+        await feed.prune_expired(conn, retention=timedelta(0), now=utcnow() + timedelta(days=1))
+
+    response = await client.post(
+        f"{ENDPOINTS}/{endpoint['id']}/replay", json={"after": "evt_0"}, headers=ADMIN_HEADERS
+    )
+
+    assert response.status == 410, await response.text()
+    error = await response.json()
+    assert error["error"] == "cursor_expired" and error["oldest"].startswith("evt_")
