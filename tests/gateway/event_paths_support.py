@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.auth.conftest import basic, new_product_client
 from tests.gateway.events_support import read_all
-from tests.helpers import ADMIN_HEADERS
+from tests.helpers import ADMIN_HEADERS, create_org, scim_headers_for
 from tests.scim.support import BASE, PATCH_OP, SEAT, user_payload
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -106,6 +106,16 @@ async def admin(client: TestClient, method: str, path: str, body: Any = None) ->
 
 
 # -- the IdP ----------------------------------------------------------------------------------
+
+
+async def full_org(
+    client: TestClient, seat_limit: int, *names: str, **fields: object
+) -> tuple[str, dict[str, str], list[str]]:
+    """An org whose members `names` were provisioned in this order (the first take seats)."""
+    org = await create_org(client, seat_limit=seat_limit, **fields)
+    scim = await scim_headers_for(client, org["id"])
+    ids = [(await provision(client, scim, f"{name}@acme.test"))["id"] for name in names]
+    return org["id"], scim, ids
 
 
 async def scim_call(

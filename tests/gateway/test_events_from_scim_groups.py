@@ -1,5 +1,5 @@
 """Every SCIM path that changes a Group records its events (issue 11): POST, PUT, PATCH add,
-remove and replace of members, rename, DELETE, and Bulk; what the product reads agrees with
+remove and replace of members, rename, and DELETE; what the product reads agrees with
 what SCIM answers."""
 
 from typing import Any
@@ -16,8 +16,6 @@ from tests.gateway.event_paths_support import (
     types,
 )
 from tests.helpers import create_org, scim_headers_for
-
-BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 
 
 async def org_with_users(client: TestClient, *names: str) -> tuple[str, dict[str, str], list[str]]:
@@ -228,48 +226,3 @@ async def test_a_scim_delete_of_a_group_records_group_deleted_and_its_parent_los
     assert types(events) == ["group.members_removed", "group.deleted"]
     assert events[0]["data"] == {"group_id": parent["id"], "member_ids": [team["id"]]}
     assert (events[1]["data"]["id"], events[1]["data"]["display_name"]) == (team["id"], "Platform")
-
-
-async def test_a_scim_bulk_records_a_group_made_of_users_made_in_the_same_request(
-    client: TestClient,
-) -> None:
-    org_id, scim, _ = await org_with_users(client)
-    product = await Product.follow(client, org_id)
-    user = "urn:ietf:params:scim:schemas:core:2.0:User"
-    body = {
-        "schemas": [BULK_REQUEST],
-        "Operations": [
-            {
-                "method": "POST",
-                "path": "/Users",
-                "bulkId": "ann",
-                "data": {"schemas": [user], "userName": "ann@acme.test"},
-            },
-            {
-                "method": "POST",
-                "path": "/Groups",
-                "bulkId": "eng",
-                "data": {
-                    "schemas": [GROUP],
-                    "displayName": "Engineering",
-                    "members": [{"type": "User", "value": "bulkId:ann"}],
-                },
-            },
-            {"method": "DELETE", "path": "/Groups/bulkId:eng"},
-        ],
-    }
-
-    _, answer = await scim_call(client, scim, "POST", "/Bulk", body)
-
-    assert [op["status"] for op in answer["Operations"]] == ["201", "201", "204"]
-    ann_id, group_id = (op["location"].rsplit("/", 1)[1] for op in answer["Operations"][:2])
-    events = await product.new()
-    assert types(events) == [
-        "member.created",
-        "member.seat_changed",
-        "group.created",
-        "group.members_added",
-        "group.deleted",
-    ]
-    assert events[3]["data"] == {"group_id": group_id, "member_ids": [ann_id]}
-    assert events[4]["data"]["id"] == group_id

@@ -1,5 +1,6 @@
-"""Every SCIM path that changes a User records its events (issue 11): POST, PUT, PATCH, DELETE
-and Bulk, including the seats they take, free and hand on, and the ledger agrees with the feed.
+"""Every SCIM path that changes a User records its events (issue 11): POST, PUT, PATCH and
+DELETE (Bulk: test_events_from_scim_bulk.py), including the seats they take, free and hand on,
+and the ledger agrees with the feed.
 
 Each test follows one org's feed with a product client and asserts, step by step, the exact
 sequence of event types and the data a product relies on."""
@@ -21,9 +22,7 @@ from tests.gateway.event_paths_support import (
     types,
 )
 from tests.helpers import create_org, scim_headers_for
-from tests.scim.support import USER, user_payload
-
-BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+from tests.scim.support import user_payload
 
 
 async def limited_org(client: TestClient, seat_limit: int) -> tuple[str, dict[str, str]]:
@@ -259,68 +258,4 @@ async def test_a_scim_delete_records_member_deleted_leaves_its_groups_and_promot
     # What the product reads agrees with SCIM: the groups no longer list the user.
     _, engineering = await scim_call(client, scim, "GET", f"/Groups/{eng['id']}")
     assert [m["value"] for m in engineering["members"]] == [bo["id"]]
-    await assert_ledger_agrees(client, org_id)
-
-
-async def test_a_scim_bulk_records_each_operations_events_in_request_order(
-    client: TestClient,
-) -> None:
-    org_id, scim = await limited_org(client, 1)
-    product = await Product.follow(client, org_id)
-    body = {
-        "schemas": [BULK_REQUEST],
-        "Operations": [
-            {
-                "method": "POST",
-                "path": "/Users",
-                "bulkId": "ann",
-                "data": {"schemas": [USER], "userName": "ann@acme.test"},
-            },
-            {
-                "method": "POST",
-                "path": "/Users",
-                "bulkId": "bo",
-                "data": {"schemas": [USER], "userName": "bo@acme.test"},
-            },
-            {
-                "method": "PATCH",
-                "path": "/Users/bulkId:ann",
-                "data": {
-                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                    "Operations": [deactivate()],
-                },
-            },
-            {"method": "DELETE", "path": "/Users/bulkId:bo"},
-        ],
-    }
-
-    _, answer = await scim_call(client, scim, "POST", "/Bulk", body)
-
-    assert [op["status"] for op in answer["Operations"]] == ["201", "201", "200", "204"]
-    ann_id, bo_id = (op["location"].rsplit("/", 1)[1] for op in answer["Operations"][:2])
-    events = await product.new()
-    assert types(events) == [
-        # POST ann
-        "member.created",
-        "member.seat_changed",
-        # POST bo, over the limit
-        "member.created",
-        "member.seat_changed",
-        "alert.raised",
-        # PATCH ann inactive: bo takes the seat and the episode ends
-        "member.updated",
-        "member.seat_changed",
-        "member.seat_changed",
-        "alert.raised",
-        # DELETE bo
-        "member.deleted",
-        "member.seat_changed",
-    ]
-    assert [e["data"] for e in events if e["type"] == "member.seat_changed"] == [
-        seat_change(ann_id, "active", None, "created", "scim"),
-        seat_change(bo_id, "over_limit", None, "created", "scim"),
-        seat_change(ann_id, "deactivated", "active", "deactivated", "scim"),
-        seat_change(bo_id, "active", "over_limit", "promoted", "scim"),
-        seat_change(bo_id, None, "active", "deleted", "scim"),
-    ]
     await assert_ledger_agrees(client, org_id)

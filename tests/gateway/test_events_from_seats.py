@@ -1,6 +1,7 @@
 """Every admin and scheduled path that moves seats records its events (issue 11): capacity set
-by an admin, scheduled cuts applied, auto_expand, exemption changes, and invites made, claimed
-by the IdP, accepted, revoked and expired. The seat ledger agrees with the feed throughout."""
+by an admin, scheduled cuts applied (by the worker, or by the next seat decision), auto_expand
+and exemption changes. Invites are in test_events_from_invites.py. The seat ledger agrees with
+the feed throughout."""
 
 from datetime import timedelta
 
@@ -8,27 +9,19 @@ from aiohttp.test_utils import TestClient
 
 from gateway.keys import DATABASE
 from gateway.worker import run_scheduled
+from seats import capacity
 from seats.clock import utcnow
 from tests.gateway.event_paths_support import (
     Product,
     admin,
     assert_ledger_agrees,
+    full_org,
     provision,
     seat_change,
     seat_status,
     types,
 )
 from tests.helpers import create_org, scim_headers_for
-
-
-async def full_org(
-    client: TestClient, seat_limit: int, *names: str, **fields: object
-) -> tuple[str, dict[str, str], list[str]]:
-    """An org whose members `names` were provisioned in this order (the first take seats)."""
-    org = await create_org(client, seat_limit=seat_limit, **fields)
-    scim = await scim_headers_for(client, org["id"])
-    ids = [(await provision(client, scim, f"{name}@acme.test"))["id"] for name in names]
-    return org["id"], scim, ids
 
 
 async def test_an_admin_raise_of_the_seat_limit_records_capacity_changed_and_promotes_oldest_first(
@@ -178,97 +171,38 @@ async def test_changing_the_exempt_user_types_records_exemption_gained_and_lost(
     await assert_ledger_agrees(client, org["id"])
 
 
-async def test_an_invite_records_invite_created_and_the_idp_claiming_it_records_invite_accepted(
+async def test_a_cut_that_fell_due_is_applied_and_recorded_before_the_next_scim_request(
     client: TestClient,
 ) -> None:
-    org_id, scim, _ = await full_org(client, 2, "ann")
+    org_id, scim, (_ann, bo) = await full_org(client, 2, "ann", "bo")
+    async with client.app[DATABASE].transaction() as conn:
+        await capacity.schedule_capacity_change(
+            conn,
+            org_id,
+            1,
+            effective_at=utcnow() - timedelta(seconds=1),
+            actor="admin",
+            # Scheduled yesterday, due a second ago: the worker has not run since.
+            now=utcnow() - timedelta(days=1),
+        )
     product = await Product.follow(client, org_id)
 
-    invite = await admin(client, "POST", f"/orgs/{org_id}/invites", {"email": "New@Acme.test"})
-    events = await product.new()
-    assert types(events) == ["invite.created"]
-    assert events[0]["data"] == {
-        "invite_id": invite["id"],
-        "email": "New@Acme.test",
-        "reason": "invited",
-        "actor": "admin",
-    }
+    cy = await provision(client, scim, "cy@acme.test")
 
-    new = await provision(client, scim, "new@acme.test", emails=[{"value": "new@acme.test"}])
     events = await product.new()
-    assert types(events) == ["member.created", "member.seat_changed"]
-    assert seat_status(new) == events[0]["data"]["seat_status"] == "active"
-    assert events[1]["data"] == seat_change(
-        new["id"], "active", "pending_invite", "invite_accepted", "scim"
-    )
-    [entry] = (await admin(client, "GET", f"/orgs/{org_id}/ledger?member_id={new['id']}"))[
-        "entries"
+    assert types(events) == [
+        "org.capacity_changed",
+        "member.seat_changed",
+        "alert.raised",
+        "alert.raised",
+        "member.created",
+        "member.seat_changed",
+        "alert.raised",
     ]
-    assert (entry["invite_id"], entry["reason"]) == (invite["id"], "invite_accepted")
-    await assert_ledger_agrees(client, org_id)
-
-
-async def test_an_invite_accepted_through_the_admin_api_records_the_new_member_taking_its_seat(
-    client: TestClient,
-) -> None:
-    org_id, _, _ = await full_org(client, 1)
-    invite = await admin(client, "POST", f"/orgs/{org_id}/invites", {"email": "new@acme.test"})
-    product = await Product.follow(client, org_id)
-
-    member = await admin(client, "POST", f"/orgs/{org_id}/invites/{invite['id']}/accept", {})
-
-    events = await product.new()
-    assert types(events) == ["member.created", "member.seat_changed"]
-    assert events[0]["data"]["user_name"] == "new@acme.test"
+    assert (events[0]["data"]["source"], events[0]["data"]["seat_limit"]) == ("schedule", 1)
     assert events[1]["data"] == seat_change(
-        member["id"], "active", "pending_invite", "invite_accepted", "admin"
+        bo, "over_limit", "active", "downgrade_enforced", "schedule"
     )
-    await assert_ledger_agrees(client, org_id)
-
-
-async def test_a_revoked_invite_records_invite_revoked_and_its_seat_goes_to_the_oldest_waiting(
-    client: TestClient,
-) -> None:
-    org_id, scim, _ = await full_org(client, 1)
-    invite = await admin(client, "POST", f"/orgs/{org_id}/invites", {"email": "new@acme.test"})
-    bo = await provision(client, scim, "bo@acme.test")
-    assert seat_status(bo) == "over_limit"
-    product = await Product.follow(client, org_id)
-
-    await admin(client, "DELETE", f"/orgs/{org_id}/invites/{invite['id']}")
-
-    events = await product.new()
-    assert types(events) == ["invite.revoked", "member.seat_changed", "alert.raised"]
-    assert events[0]["data"] == {
-        "invite_id": invite["id"],
-        "reason": "invite_revoked",
-        "actor": "admin",
-    }
-    assert events[1]["data"] == seat_change(bo["id"], "active", "over_limit", "promoted", "admin")
-    assert events[2]["data"]["kind"] == "seats_available"
-    await assert_ledger_agrees(client, org_id)
-
-
-async def test_an_expired_invite_records_invite_expired_and_its_seat_goes_to_the_oldest_waiting(
-    client: TestClient,
-) -> None:
-    org_id, scim, _ = await full_org(client, 1, invite_expiry_days=1)
-    invite = await admin(client, "POST", f"/orgs/{org_id}/invites", {"email": "new@acme.test"})
-    bo = await provision(client, scim, "bo@acme.test")
-    product = await Product.follow(client, org_id)
-
-    # Not yet due: nothing happens.
-    assert await run_scheduled(client.app[DATABASE], now=utcnow() + timedelta(hours=23)) == 0
-    assert await product.new() == []
-    assert await run_scheduled(client.app[DATABASE], now=utcnow() + timedelta(days=1, hours=1)) == 1
-
-    events = await product.new()
-    assert types(events) == ["invite.expired", "member.seat_changed", "alert.raised"]
-    assert events[0]["data"] == {
-        "invite_id": invite["id"],
-        "reason": "invite_expired",
-        "actor": "system",
-    }
-    assert events[1]["data"] == seat_change(bo["id"], "active", "over_limit", "promoted", "system")
-    assert events[2]["data"]["kind"] == "seats_available"
+    assert seat_status(cy) == events[4]["data"]["seat_status"] == "over_limit"
+    assert events[5]["data"] == seat_change(cy["id"], "over_limit", None, "created", "scim")
     await assert_ledger_agrees(client, org_id)
