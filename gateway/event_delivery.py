@@ -155,7 +155,7 @@ async def _deliver_endpoint(
         outcome = await poster.post(endpoint, event)
         async with database.transaction() as conn:
             if not outcome.ok:
-                await event_endpoints.failed(
+                disabled = await event_endpoints.failed(
                     conn,
                     endpoint,
                     event,
@@ -167,11 +167,13 @@ async def _deliver_endpoint(
                     now=clock(),
                     policy=policy,
                 )
-                log.info(
-                    "event endpoint %s: %s failed (attempt %d): %s",
+                log.log(
+                    logging.WARNING if disabled else logging.INFO,
+                    "event endpoint %s: %s failed (attempt %d)%s: %s",
                     endpoint.id,
                     event_id(event.position),
                     attempt,
+                    ", endpoint disabled" if disabled else "",
                     outcome.error,
                 )
                 return sent, 1
@@ -180,7 +182,7 @@ async def _deliver_endpoint(
                 endpoint,
                 event,
                 attempt=attempt,
-                status_code=outcome.status_code or 0,
+                status_code=outcome.status_code,
                 latency_ms=outcome.latency_ms,
                 worker_id=worker_id,
                 now=clock(),

@@ -193,7 +193,7 @@ async def delivered(
     event: StoredEvent,
     *,
     attempt: int,
-    status_code: int,
+    status_code: int | None,
     latency_ms: float,
     worker_id: str,
     now: datetime,
@@ -238,9 +238,9 @@ async def failed(
     worker_id: str,
     now: datetime,
     policy: DeliveryPolicy,
-) -> None:
+) -> bool:
     """The receiver did not take `event`: log it, back off, and disable the endpoint once it
-    has been failing for longer than the policy allows."""
+    has been failing for longer than the policy allows (then True)."""
     await endpoint_store.log_delivery(
         conn,
         endpoint.id,
@@ -288,3 +288,4 @@ async def failed(
             },
             now=now,
         )
+    return held and reason is not None
