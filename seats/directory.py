@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats.errors import NotFound
 from seats.members import groups_of_members
 from seats.model import SeatStatus
+from seats.profile import Email, emails_of, formatted_name
 from seats.storage import directory_queries as queries
 
 MAX_PAGE_SIZE = 1000
@@ -42,13 +43,6 @@ class Page(Generic[T, K]):
 
     items: tuple[T, ...]
     next_after: K | None
-
-
-@dataclass(frozen=True)
-class Email:
-    value: str
-    type: str | None
-    primary: bool
 
 
 @dataclass(frozen=True)
@@ -191,10 +185,12 @@ async def _users(
             user_name=row["user_name"],
             external_id=row["external_id"],
             active=row["active"],
-            emails=_emails(row["emails"], row["email"]),
+            emails=emails_of(row["emails"], row["email"]),
             given_name=row["given_name"],
             family_name=row["family_name"],
-            formatted_name=_formatted_name(row),
+            formatted_name=formatted_name(
+                row["formatted_name"], row["given_name"], row["family_name"]
+            ),
             display_name=row["display_name"],
             seat_status=SeatStatus(row["seat_status"]),
             seat_reason=reasons.get(row["id"]),
@@ -204,29 +200,6 @@ async def _users(
         )
         for row in rows
     ]
-
-
-def _emails(stored: object, column: str | None) -> tuple[Email, ...]:
-    """The stored SCIM resource's emails; the member's email column when it holds none."""
-    found = tuple(
-        Email(
-            value=entry["value"],
-            type=entry.get("type") if isinstance(entry.get("type"), str) else None,
-            primary=entry.get("primary") is True,
-        )
-        for entry in (stored if isinstance(stored, list) else [])
-        if isinstance(entry, dict) and isinstance(entry.get("value"), str)
-    )
-    if found or column is None:
-        return found
-    return (Email(value=column, type=None, primary=True),)
-
-
-def _formatted_name(row: Mapping[str, Any]) -> str | None:
-    if isinstance(row["formatted_name"], str):
-        return row["formatted_name"]
-    parts = [part for part in (row["given_name"], row["family_name"]) if part]
-    return " ".join(parts) or None
 
 
 def _group(row: Mapping[str, Any]) -> DirectoryGroup:

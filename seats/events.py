@@ -9,34 +9,39 @@ are part of that public contract (docs/product-integration.md).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 
 from seats.model import Group, Member, SeatStatus
-
-
-def _time(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+from seats.profile import emails_of, formatted_name, iso_time
 
 
 def member_snapshot(member: Member) -> dict[str, Any]:
-    """A member as the product sees it in events and the directory API."""
+    """A member as the product sees it in events (the directory API adds seat_reason and
+    groups)."""
+    name = member.resource.get("name")
     return {
         "id": member.id,
         "user_name": member.user_name,
         "external_id": member.external_id,
         "active": member.active,
-        "emails": _emails(member),
+        "emails": [
+            {"value": e.value, "type": e.type, "primary": e.primary}
+            for e in emails_of(member.resource.get("emails"), member.email)
+        ],
         "name": {
             "given_name": member.given_name,
             "family_name": member.family_name,
-            "formatted": _formatted_name(member),
+            "formatted": formatted_name(
+                name.get("formatted") if isinstance(name, dict) else None,
+                member.given_name,
+                member.family_name,
+            ),
         },
         "display_name": member.display_name,
         "user_type": member.user_type,
         "seat_status": member.seat_status.value,
-        "created_at": _time(member.created_at),
-        "updated_at": _time(member.updated_at),
+        "created_at": iso_time(member.created_at),
+        "updated_at": iso_time(member.updated_at),
     }
 
 
@@ -45,28 +50,9 @@ def group_snapshot(group: Group) -> dict[str, Any]:
         "id": group.id,
         "display_name": group.display_name,
         "external_id": group.external_id,
-        "created_at": _time(group.created_at),
-        "updated_at": _time(group.updated_at),
+        "created_at": iso_time(group.created_at),
+        "updated_at": iso_time(group.updated_at),
     }
-
-
-def _emails(member: Member) -> list[dict[str, Any]]:
-    stored = member.resource.get("emails")
-    if isinstance(stored, list):
-        return [
-            {"value": e.get("value"), "type": e.get("type"), "primary": bool(e.get("primary"))}
-            for e in stored
-            if isinstance(e, dict) and e.get("value")
-        ]
-    return [{"value": member.email, "type": None, "primary": True}] if member.email else []
-
-
-def _formatted_name(member: Member) -> str | None:
-    name = member.resource.get("name")
-    if isinstance(name, dict) and isinstance(name.get("formatted"), str):
-        return name["formatted"]
-    parts = [part for part in (member.given_name, member.family_name) if part]
-    return " ".join(parts) or None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.errors import CursorExpired, InvalidValue
 from seats.events import EVENT_TYPES
+from seats.profile import iso_time
 from seats.storage import event_store
 from seats.storage.event_store import StoredEvent
 
@@ -59,7 +60,7 @@ def feed_event(event: StoredEvent) -> dict[str, Any]:
         "id": event_id(event.position),
         "type": event.type,
         "org_id": event.org_id,
-        "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": iso_time(event.created_at),
         "data": event.data,
     }
 

@@ -18,6 +18,7 @@ from gateway.directory.paging import (
 )
 from seats import directory
 from seats.directory import DirectoryGroup, GroupMemberEntry
+from seats.profile import iso_time
 
 routes = web.RouteTableDef()
 
@@ -65,8 +66,8 @@ def render_group(group: DirectoryGroup) -> dict[str, Any]:
         "id": group.id,
         "display_name": group.display_name,
         "external_id": group.external_id,
-        "created_at": group.created_at.isoformat(),
-        "updated_at": group.updated_at.isoformat(),
+        "created_at": iso_time(group.created_at),
+        "updated_at": iso_time(group.updated_at),
     }
 
 

@@ -20,6 +20,7 @@ from gateway.directory.paging import (
 from seats import directory
 from seats.directory import DirectoryUser, UserFilter
 from seats.model import SeatStatus
+from seats.profile import iso_time
 
 routes = web.RouteTableDef()
 
@@ -70,8 +71,8 @@ def render_user(user: DirectoryUser) -> dict[str, Any]:
         "seat_status": user.seat_status.value,
         "seat_reason": user.seat_reason,
         "groups": [{"id": group.id, "display_name": group.display_name} for group in user.groups],
-        "created_at": user.created_at.isoformat(),
-        "updated_at": user.updated_at.isoformat(),
+        "created_at": iso_time(user.created_at),
+        "updated_at": iso_time(user.updated_at),
     }
 
 
