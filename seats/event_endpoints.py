@@ -85,6 +85,8 @@ async def create_endpoint(
     """A new enabled endpoint with a fresh signing secret, starting at the end of the log."""
     now = now or utcnow()
     checked_url = validate_url(url)
+    if types is not None and not types:
+        raise InvalidValue("types must name at least one event type; leave it out for all")
     chosen_types = None if types is None else feed.parse_types(types)
     if org_id is not None:
         await get_org(conn, org_id)

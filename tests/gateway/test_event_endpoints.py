@@ -91,6 +91,7 @@ async def test_an_endpoint_can_be_limited_to_an_org_and_some_types(
         {"url": "https://product.example:99999/hook"},
         {"url": "https://product.example/" + "x" * 2000},
         {"url": "https://product.example/hook", "types": "member.created"},
+        {"url": "https://product.example/hook", "types": []},
         {"url": "https://product.example/hook", "types": ["member.created", "member.exploded"]},
         {"url": "https://product.example/hook", "org_id": 7},
         {"url": "https://product.example/hook", "secret": "whsec_mine"},
