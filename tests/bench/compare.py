@@ -56,7 +56,7 @@ class Settings:
     round_seconds: float  # time limit of one side's creates in one round
 
 
-DEFAULT = Settings(rounds=6, creates=1_500, round_seconds=15)
+DEFAULT = Settings(rounds=6, creates=1_500, round_seconds=12)
 QUICK = Settings(rounds=2, creates=500, round_seconds=10)
 
 
