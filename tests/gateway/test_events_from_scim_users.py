@@ -99,6 +99,23 @@ async def test_a_scim_put_that_renames_a_user_records_member_updated_and_no_seat
     await assert_ledger_agrees(client, org_id)
 
 
+async def test_a_scim_put_that_says_what_is_stored_records_nothing_and_keeps_the_etag(
+    client: TestClient,
+) -> None:
+    """Okta PUTs the whole user it read back after a profile push, changed or not."""
+    org_id, scim = await limited_org(client, 5)
+    ann = await provision(client, scim, "ann@acme.test", displayName="Ann")
+    product = await Product.follow(client, org_id)
+
+    body = user_payload("ann@acme.test", displayName="Ann")
+    _, same = await scim_call(client, scim, "PUT", f"/Users/{ann['id']}", body)
+    _, read = await scim_call(client, scim, "GET", f"/Users/{ann['id']}")
+    _, echoed = await scim_call(client, scim, "PUT", f"/Users/{ann['id']}", read)
+
+    assert await product.new() == []
+    assert same["meta"]["version"] == echoed["meta"]["version"] == ann["meta"]["version"]
+
+
 async def test_a_scim_put_with_active_false_frees_the_seat_and_promotes_the_oldest_waiting_member(
     client: TestClient,
 ) -> None:
