@@ -206,3 +206,25 @@ async def test_a_cut_that_fell_due_is_applied_and_recorded_before_the_next_scim_
     assert seat_status(cy) == events[4]["data"]["seat_status"] == "over_limit"
     assert events[5]["data"] == seat_change(cy["id"], "over_limit", None, "created", "scim")
     await assert_ledger_agrees(client, org_id)
+
+
+async def test_an_admin_releasing_a_seat_and_giving_it_to_a_waiting_member_records_both_moves(
+    client: TestClient,
+) -> None:
+    org_id, _, (ann, bo) = await full_org(client, 1, "ann", "bo")
+    product = await Product.follow(client, org_id)
+
+    released = await admin(client, "POST", f"/orgs/{org_id}/members/{ann}/release-seat", {})
+    events = await product.new()
+    # The freed seat stays free for the admin to give: nobody is promoted into it.
+    assert types(events) == ["member.seat_changed", "alert.raised"]
+    assert events[0]["data"] == seat_change(ann, "over_limit", "active", "seat_released", "admin")
+    assert released["seat_status"] == "over_limit"
+    assert events[1]["data"]["details"]["over_limit"] == 2
+
+    assigned = await admin(client, "POST", f"/orgs/{org_id}/members/{bo}/assign-seat", {})
+    events = await product.new()
+    assert types(events) == ["member.seat_changed"]
+    assert events[0]["data"] == seat_change(bo, "active", "over_limit", "seat_assigned", "admin")
+    assert assigned["seat_status"] == "active"
+    await assert_ledger_agrees(client, org_id)
