@@ -202,41 +202,6 @@ async def test_a_scim_patch_that_changes_nothing_records_nothing(client: TestCli
     assert await product.new() == []
 
 
-async def test_a_scim_patch_of_the_user_type_to_an_exempt_one_records_exemption_gained_and_back(
-    client: TestClient,
-) -> None:
-    org_id, scim = await limited_org(client, 1)
-    ann = await provision(client, scim, "ann@acme.test")
-    bo = await provision(client, scim, "bo@acme.test")
-    product = await Product.follow(client, org_id)
-
-    await patch_user(
-        client, scim, ann["id"], {"op": "replace", "path": "userType", "value": "Guest"}
-    )
-    events = await product.new()
-    assert types(events) == [
-        "member.updated",
-        "member.seat_changed",
-        "member.seat_changed",
-        "alert.raised",
-    ]
-    assert events[0]["data"]["user_type"] == "Guest"
-    assert [e["data"] for e in events[1:3]] == [
-        seat_change(ann["id"], "active", "active", "exemption_gained", "scim"),
-        seat_change(bo["id"], "active", "over_limit", "promoted", "scim"),
-    ]
-
-    await patch_user(
-        client, scim, ann["id"], {"op": "replace", "path": "userType", "value": "Employee"}
-    )
-    events = await product.new()
-    assert types(events) == ["member.updated", "member.seat_changed", "alert.raised"]
-    assert events[1]["data"] == seat_change(
-        ann["id"], "over_limit", "active", "exemption_lost", "scim"
-    )
-    await assert_ledger_agrees(client, org_id)
-
-
 async def test_a_scim_delete_records_member_deleted_leaves_its_groups_and_promotes_the_next(
     client: TestClient,
 ) -> None:

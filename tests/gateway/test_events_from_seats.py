@@ -21,7 +21,6 @@ from tests.gateway.event_paths_support import (
     seat_status,
     types,
 )
-from tests.helpers import create_org, scim_headers_for
 
 
 async def test_an_admin_raise_of_the_seat_limit_records_capacity_changed_and_promotes_oldest_first(
@@ -142,33 +141,6 @@ async def test_under_auto_expand_a_provisioned_user_records_the_capacity_it_grew
     assert events[1]["data"] == seat_change(cy["id"], "active", "over_limit", "promoted", "admin")
     assert events[2]["data"]["kind"] == "seats_available"
     await assert_ledger_agrees(client, org_id)
-
-
-async def test_changing_the_exempt_user_types_records_exemption_gained_and_lost(
-    client: TestClient,
-) -> None:
-    org = await create_org(client, seat_limit=1, exempt_user_types=[])
-    scim = await scim_headers_for(client, org["id"])
-    contractor = await provision(client, scim, "con@acme.test", userType="Contractor")
-    ann = await provision(client, scim, "ann@acme.test")
-    product = await Product.follow(client, org["id"])
-
-    await admin(client, "PATCH", f"/orgs/{org['id']}", {"exempt_user_types": ["Contractor"]})
-    events = await product.new()
-    assert types(events) == ["member.seat_changed", "member.seat_changed", "alert.raised"]
-    assert [e["data"] for e in events[:2]] == [
-        seat_change(contractor["id"], "active", "active", "exemption_gained", "admin"),
-        seat_change(ann["id"], "active", "over_limit", "promoted", "admin"),
-    ]
-
-    await admin(client, "PATCH", f"/orgs/{org['id']}", {"exempt_user_types": []})
-    events = await product.new()
-    assert types(events) == ["member.seat_changed", "alert.raised"]
-    assert events[0]["data"] == seat_change(
-        contractor["id"], "over_limit", "active", "exemption_lost", "admin"
-    )
-    assert events[1]["data"]["kind"] == "seat_limit_reached"
-    await assert_ledger_agrees(client, org["id"])
 
 
 async def test_a_cut_that_fell_due_is_applied_and_recorded_before_the_next_scim_request(
