@@ -99,10 +99,12 @@ class FeedFollower:
             self._base_url, connector=connector, timeout=timeout
         ) as http:
             self._http = http
-            while len(await self._poll(count=False)) == PAGE_LIMIT:
-                pass
-            yield self
-            self._http = None
+            try:
+                while len(await self._poll(count=False)) == PAGE_LIMIT:
+                    pass
+                yield self
+            finally:
+                self._http = None
 
     @asynccontextmanager
     async def alongside(self, created: Callable[[], int]) -> AsyncIterator[None]:
@@ -190,14 +192,16 @@ class FeedFollower:
         try:
             page = json.loads(body)
             events: list[dict[str, Any]] = page["data"]
-            self._cursor = str(page["next_cursor"])
-        except (ValueError, KeyError, TypeError) as exc:
-            self._problem(f"GET {EVENTS}: not a feed page ({exc}): {body[:160]!r}")
+            next_cursor = str(page["next_cursor"])
+            if count:
+                for event in events:
+                    self._take(event)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            self._problem(f"GET {EVENTS}: not a feed page ({exc!r}): {body[:160]!r}")
             return []
+        self._cursor = next_cursor
         if count:
             self.reading.page_latencies.append(elapsed)
-            for event in events:
-                self._take(event)
         return events
 
     def _take(self, event: dict[str, Any]) -> None:
