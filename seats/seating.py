@@ -60,7 +60,11 @@ async def seat_for_changed_member(
 ) -> SeatDecision:
     exempt = is_exempt(org, draft.user_type)
     if not draft.active:
-        return SeatDecision(SeatStatus.DEACTIVATED, exempt, Reason.DEACTIVATED)
+        reason = Reason.DEACTIVATED
+        if before.seat_status is SeatStatus.DEACTIVATED and exempt != before.exempt:
+            # Already inactive: what changed is the exemption (as reclassify_exemptions says).
+            reason = Reason.EXEMPTION_GAINED if exempt else Reason.EXEMPTION_LOST
+        return SeatDecision(SeatStatus.DEACTIVATED, exempt, reason)
     reactivated = before.seat_status is SeatStatus.DEACTIVATED
     if exempt:
         if reactivated:

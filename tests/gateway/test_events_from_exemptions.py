@@ -1,7 +1,7 @@
 """Exemptions record their seat changes (issue 11): a SCIM change of userType into or out of
 the org's exempt list, and an admin changing that list, record member.seat_changed with reason
-exemption_gained or exemption_lost (and the promotions a freed seat allows). The ledger agrees with
-the feed."""
+exemption_gained or exemption_lost (and the promotions a freed seat allows), also for a member
+that is deactivated and holds no seat either way. The ledger agrees with the feed."""
 
 from aiohttp.test_utils import TestClient
 
@@ -86,3 +86,26 @@ async def test_changing_the_exempt_user_types_records_exemption_gained_and_lost(
     )
     assert events[1]["data"]["kind"] == "seat_limit_reached"
     await assert_ledger_agrees(client, org["id"])
+
+
+async def test_a_scim_patch_of_a_deactivated_users_type_records_the_exemption_not_a_deactivation(
+    client: TestClient,
+) -> None:
+    org_id, scim = await limited_org(client, 1)
+    ann = await provision(client, scim, "ann@acme.test", active=False)
+    product = await Product.follow(client, org_id)
+
+    await patch_user(client, scim, ann["id"], user_type("Guest"))
+    events = await product.new()
+    assert types(events) == ["member.updated", "member.seat_changed"]
+    assert events[1]["data"] == seat_change(
+        ann["id"], "deactivated", "deactivated", "exemption_gained", "scim"
+    )
+
+    await patch_user(client, scim, ann["id"], user_type("Employee"))
+    events = await product.new()
+    assert types(events) == ["member.updated", "member.seat_changed"]
+    assert events[1]["data"] == seat_change(
+        ann["id"], "deactivated", "deactivated", "exemption_lost", "scim"
+    )
+    await assert_ledger_agrees(client, org_id)
