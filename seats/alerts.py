@@ -9,51 +9,30 @@ Kinds and their life:
 - `downgrade_pending`: open from the moment a capacity cut is scheduled until it is applied or
   canceled; `downgrade_enforced` (a notice) when a cut demoted members.
 - `billing_sync_failed`: open while pushing seats to billing keeps failing (one per org).
+
+The `Alert` record and the `AlertKind` values are defined beside their SQL, in
+seats/storage/alert_store.py.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import event_log
 from seats.clock import new_id, utcnow
+from seats.errors import NotFound
 from seats.events import AlertRaised
-from seats.orgs import get_org, lock_org
-from seats.storage.tables import alerts, orgs
+from seats.orgs import lock_org
+from seats.storage import alert_store, org_store
+from seats.storage.alert_store import CLOSED, OPEN, Alert, AlertKind
 
+__all__ = ["CLOSED", "OPEN", "Alert", "AlertKind"]
 EMAIL = event_log.ALERT_EMAIL
 WEBHOOK = event_log.ALERT_WEBHOOK
 ALERT_CHANNELS = (EMAIL, WEBHOOK)
-
-
-class AlertKind(StrEnum):
-    SEAT_LIMIT_REACHED = "seat_limit_reached"
-    SEATS_AVAILABLE = "seats_available"
-    DOWNGRADE_PENDING = "downgrade_pending"
-    DOWNGRADE_ENFORCED = "downgrade_enforced"
-    BILLING_SYNC_FAILED = "billing_sync_failed"
-    EVENT_ENDPOINT_DISABLED = "event_endpoint_disabled"
-
-
-OPEN = "open"
-CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class Alert:
-    id: str
-    org_id: str
-    kind: AlertKind
-    state: str
-    details: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -79,37 +58,23 @@ async def raise_alert(
 ) -> Alert:
     """Write an alert (open, or a closed notice) and queue its email and webhook deliveries."""
     now = now or utcnow()
-    values = {
-        "id": new_id(),
-        "org_id": org_id,
-        "kind": kind.value,
-        "state": OPEN if open_ else CLOSED,
-        "details": dict(details),
-        "created_at": now,
-        "updated_at": now,
-        "closed_at": None if open_ else now,
-    }
-    await conn.execute(alerts.insert().values(values))
-    alert = _to_alert(values)
+    alert = Alert(
+        id=new_id(),
+        org_id=org_id,
+        kind=kind,
+        state=OPEN if open_ else CLOSED,
+        details=dict(details),
+        created_at=now,
+        updated_at=now,
+        closed_at=None if open_ else now,
+    )
+    await alert_store.insert(conn, alert)
     await _notify(conn, alert)
     return alert
 
 
 async def find_open(conn: AsyncConnection, org_id: str, kind: AlertKind) -> Alert | None:
-    row = (
-        (
-            await conn.execute(
-                sa.select(alerts)
-                .where(alerts.c.org_id == org_id, alerts.c.kind == kind.value)
-                .where(alerts.c.state == OPEN)
-                .order_by(alerts.c.created_at.desc())
-                .limit(1)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return _to_alert(row) if row else None
+    return await alert_store.find_open(conn, org_id, kind)
 
 
 async def update_details(
@@ -117,9 +82,7 @@ async def update_details(
 ) -> Alert:
     """Refresh an open alert's details; with `notify`, make sure a message about it is queued."""
     now = utcnow()
-    await conn.execute(
-        alerts.update().where(alerts.c.id == alert.id).values(details=dict(details), updated_at=now)
-    )
+    await alert_store.update_details(conn, alert.id, details, now=now)
     updated = Alert(**{**alert.__dict__, "details": dict(details), "updated_at": now})
     if notify:
         await _notify(conn, updated)
@@ -127,17 +90,7 @@ async def update_details(
 
 
 async def close(conn: AsyncConnection, alert: Alert, **extra_details: Any) -> None:
-    now = utcnow()
-    await conn.execute(
-        alerts.update()
-        .where(alerts.c.id == alert.id)
-        .values(
-            state=CLOSED,
-            closed_at=now,
-            updated_at=now,
-            details={**alert.details, **extra_details},
-        )
-    )
+    await alert_store.close(conn, alert.id, {**alert.details, **extra_details}, now=utcnow())
 
 
 async def track_over_limit(
@@ -230,40 +183,25 @@ async def list_alerts(
     offset: int = 0,
 ) -> list[Alert]:
     """Newest first."""
-    query = sa.select(alerts).where(alerts.c.org_id == org_id)
-    if state is not None:
-        query = query.where(alerts.c.state == state)
-    if kind is not None:
-        query = query.where(alerts.c.kind == kind.value)
-    query = query.order_by(alerts.c.created_at.desc(), alerts.c.id).limit(limit).offset(offset)
-    return [_to_alert(row) for row in (await conn.execute(query)).mappings().all()]
+    return await alert_store.list_alerts(
+        conn, org_id, state=state, kind=kind, limit=limit, offset=offset
+    )
 
 
 async def bundle_for_delivery(
     conn: AsyncConnection, org_id: str, alert_ids: list[str]
 ) -> AlertBundle:
-    org = await get_org(conn, org_id)
-    secret = (
-        await conn.execute(sa.select(orgs.c.webhook_secret).where(orgs.c.id == org_id))
-    ).scalar_one()
-    rows = (
-        (
-            await conn.execute(
-                sa.select(alerts)
-                .where(alerts.c.org_id == org_id, alerts.c.id.in_(alert_ids))
-                .order_by(alerts.c.created_at, alerts.c.id)
-            )
-        )
-        .mappings()
-        .all()
-    )
+    found = await org_store.find_with_webhook_secret(conn, org_id)
+    if found is None:
+        raise NotFound(f"organization {org_id} does not exist")
+    org, secret = found
     return AlertBundle(
         org_id=org.id,
         org_name=org.name,
         admin_emails=org.admin_emails,
         webhook_url=org.webhook_url,
         webhook_secret=secret,
-        alerts=[_to_alert(row) for row in rows],
+        alerts=await alert_store.find_by_ids(conn, org_id, alert_ids),
     )
 
 
@@ -275,17 +213,4 @@ async def _notify(conn: AsyncConnection, alert: Alert) -> None:
     # The event log queues the email and webhook deliveries (seats/event_log.py).
     event_log.record(
         conn, AlertRaised(alert.org_id, alert.id, alert.kind.value, dict(alert.details))
-    )
-
-
-def _to_alert(row: Mapping[str, Any]) -> Alert:
-    return Alert(
-        id=row["id"],
-        org_id=row["org_id"],
-        kind=AlertKind(row["kind"]),
-        state=row["state"],
-        details=dict(row["details"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        closed_at=row["closed_at"],
     )

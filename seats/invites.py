@@ -7,12 +7,9 @@ first, up to max_seats): unlike an IdP's provisioning, an admin can act on the r
 """
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import capacity, event_log, members, occupancy, seating
@@ -22,24 +19,13 @@ from seats.events import InviteCreated
 from seats.identifiers import fold
 from seats.ledger import Reason
 from seats.model import Member, MemberDraft, SeatStatus
-from seats.storage.tables import invites
-from seats.storage.tables import members as members_table
+from seats.storage import invite_store
+from seats.storage.invite_store import PENDING, Invite
+
+__all__ = ["Invite"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_EMAIL_LENGTH = 320
-
-
-@dataclass(frozen=True)
-class Invite:
-    id: str
-    org_id: str
-    email: str
-    role: str | None
-    status: str  # pending, accepted, revoked, expired
-    expires_at: datetime
-    member_id: str | None
-    created_at: datetime
-    updated_at: datetime
 
 
 def validate_invite(email: Any, role: Any) -> None:
@@ -81,22 +67,21 @@ async def create_invite(
         )
     if grow_to is not None:
         await capacity.expand(conn, org_id, grow_to, previous=org.seat_limit, actor=actor)
-    values = {
-        "id": new_id(),
-        "org_id": org_id,
-        "email": email,
-        "email_key": key,
-        "role": role,
-        "status": occupancy.PENDING,
-        "expires_at": now + timedelta(days=org.invite_expiry_days),
-        "member_id": None,
-        "created_at": now,
-        "updated_at": now,
-    }
-    await conn.execute(invites.insert().values(values))
+    invite = Invite(
+        id=new_id(),
+        org_id=org_id,
+        email=email,
+        role=role,
+        status=PENDING,
+        expires_at=now + timedelta(days=org.invite_expiry_days),
+        member_id=None,
+        created_at=now,
+        updated_at=now,
+    )
+    await invite_store.insert(conn, invite, email_key=key)
     reason = Reason.AUTO_EXPANDED if grow_to is not None else Reason.INVITED
-    event_log.record(conn, InviteCreated(org_id, values["id"], email, reason, actor))
-    return _to_invite(values)
+    event_log.record(conn, InviteCreated(org_id, invite.id, email, reason, actor))
+    return invite
 
 
 async def revoke_invite(conn: AsyncConnection, org_id: str, invite_id: str, *, actor: str) -> None:
@@ -131,18 +116,10 @@ async def accept_invite(
 
 
 async def get_invite(conn: AsyncConnection, org_id: str, invite_id: str) -> Invite:
-    row = (
-        (
-            await conn.execute(
-                sa.select(invites).where(invites.c.org_id == org_id, invites.c.id == invite_id)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
+    invite = await invite_store.find(conn, org_id, invite_id, now=utcnow())
+    if invite is None:
         raise NotFound(f"invite {invite_id} not found")
-    return _to_invite(row, now=utcnow())
+    return invite
 
 
 async def list_invites(
@@ -153,47 +130,20 @@ async def list_invites(
     now: datetime | None = None,
 ) -> list[Invite]:
     """Oldest first; an invite past its expiry reads as expired even before the worker ran."""
-    query = sa.select(invites).where(invites.c.org_id == org_id)
-    now = now or utcnow()
-    if status == occupancy.PENDING:
-        query = query.where(invites.c.status == status, invites.c.expires_at > now)
-    elif status == "expired":
-        query = query.where(
-            sa.or_(
-                invites.c.status == status,
-                sa.and_(invites.c.status == occupancy.PENDING, invites.c.expires_at <= now),
-            )
-        )
-    elif status is not None:
-        query = query.where(invites.c.status == status)
-    rows = (await conn.execute(query.order_by(invites.c.created_at, invites.c.id))).mappings()
-    return [_to_invite(row, now=now) for row in rows.all()]
+    return await invite_store.list_invites(conn, org_id, status=status, now=now or utcnow())
 
 
 async def _refuse_duplicates(
     conn: AsyncConnection, org_id: str, email: str, key: str, *, now: datetime
 ) -> None:
-    pending = (
-        await conn.execute(
-            sa.select(invites.c.id, invites.c.expires_at)
-            .where(invites.c.org_id == org_id, invites.c.email_key == key)
-            .where(invites.c.status == occupancy.PENDING, invites.c.expires_at > now)
-        )
-    ).first()
+    pending = await invite_store.find_pending_for_address(conn, org_id, key, now=now)
     if pending is not None:
         raise DuplicateInvite(
             f"{email} already has a pending invite ({pending.id}, expires "
             f"{pending.expires_at.isoformat()}); revoke it before inviting again",
             invite_id=pending.id,
         )
-    member_id = (
-        await conn.execute(
-            sa.select(members_table.c.id).where(
-                members_table.c.org_id == org_id,
-                sa.or_(members_table.c.email_key == key, members_table.c.user_name_key == key),
-            )
-        )
-    ).scalar()
+    member_id = await invite_store.find_member_with_address(conn, org_id, key)
     if member_id is not None:
         raise DuplicateInvite(
             f"{email} is already a member of this organization (user {member_id})",
@@ -202,25 +152,8 @@ async def _refuse_duplicates(
 
 
 def _check_pending(invite: Invite) -> None:
-    if invite.status != occupancy.PENDING:
+    if invite.status != PENDING:
         raise InviteNotPending(
             f"invite {invite.id} for {invite.email} is {invite.status}, not pending",
             invite_status=invite.status,
         )
-
-
-def _to_invite(row: Mapping[str, Any], *, now: datetime | None = None) -> Invite:
-    status = row["status"]
-    if status == occupancy.PENDING and now is not None and row["expires_at"] <= now:
-        status = "expired"
-    return Invite(
-        id=row["id"],
-        org_id=row["org_id"],
-        email=row["email"],
-        role=row["role"],
-        status=status,
-        expires_at=row["expires_at"],
-        member_id=row["member_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )

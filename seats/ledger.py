@@ -1,20 +1,17 @@
 """The seat ledger: an append-only record of every seat status change (member or invite, from,
 to, reason, actor, time), kept for good (the event log is pruned), and the paged read of it the
-admin API serves. Its entries are derived from seat events (seats/event_log.py)."""
+admin API serves. Its entries are derived from seat events (seats/event_log.py); the rows are
+read and written by seats/storage/ledger_store.py."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.clock import utcnow
-from seats.model import SeatStatus
-from seats.storage.tables import seat_ledger
+from seats.storage import ledger_store
+from seats.storage.ledger_store import LedgerEntry, NewEntry
 
-_INSERT = seat_ledger.insert()
+__all__ = ["LedgerEntry", "NewEntry", "Reason", "append", "list_entries"]
 
 
 class Reason:
@@ -33,31 +30,9 @@ class Reason:
     INVITE_ACCEPTED = "invite_accepted"
     INVITE_REVOKED = "invite_revoked"
     INVITE_EXPIRED = "invite_expired"
+    SEAT_RELEASED = "seat_released"
+    SEAT_ASSIGNED = "seat_assigned"
     CHANGED = "changed"
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    id: int
-    org_id: str
-    member_id: str | None
-    invite_id: str | None
-    from_status: SeatStatus | None
-    to_status: SeatStatus | None
-    reason: str
-    actor: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    org_id: str
-    from_status: SeatStatus | None
-    to_status: SeatStatus | None
-    reason: str
-    actor: str
-    member_id: str | None = None
-    invite_id: str | None = None
 
 
 async def append(
@@ -67,23 +42,7 @@ async def append(
     the seat events a transaction records (seats/event_log.py)."""
     if not entries:
         return
-    when = at or utcnow()
-    await conn.execute(
-        _INSERT,
-        [
-            {
-                "org_id": entry.org_id,
-                "member_id": entry.member_id,
-                "invite_id": entry.invite_id,
-                "from_status": entry.from_status.value if entry.from_status else None,
-                "to_status": entry.to_status.value if entry.to_status else None,
-                "reason": entry.reason,
-                "actor": entry.actor,
-                "at": when,
-            }
-            for entry in entries
-        ],
-    )
+    await ledger_store.append(conn, entries, at=at or utcnow())
 
 
 async def list_entries(
@@ -95,24 +54,6 @@ async def list_entries(
     member_id: str | None = None,
 ) -> list[LedgerEntry]:
     """Entries oldest first; pass the last id seen as `after` for the next page."""
-    query = sa.select(seat_ledger).where(seat_ledger.c.org_id == org_id)
-    if after is not None:
-        query = query.where(seat_ledger.c.id > after)
-    if member_id is not None:
-        query = query.where(seat_ledger.c.member_id == member_id)
-    rows = (await conn.execute(query.order_by(seat_ledger.c.id).limit(limit))).mappings().all()
-    return [_to_entry(row) for row in rows]
-
-
-def _to_entry(row: Mapping[str, Any]) -> LedgerEntry:
-    return LedgerEntry(
-        id=row["id"],
-        org_id=row["org_id"],
-        member_id=row["member_id"],
-        invite_id=row["invite_id"],
-        from_status=SeatStatus(row["from_status"]) if row["from_status"] else None,
-        to_status=SeatStatus(row["to_status"]) if row["to_status"] else None,
-        reason=row["reason"],
-        actor=row["actor"],
-        at=row["at"],
+    return await ledger_store.list_entries(
+        conn, org_id, limit=limit, after=after, member_id=member_id
     )

@@ -9,9 +9,9 @@ from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_tok
 from gateway.errors import ApiError, read_json_object
 from gateway.keys import DATABASE, SCIM_TOKENS
 from gateway.stripe import org_hooks
-from seats import capacity, seating
 from seats import orgs as org_service
 from seats.model import Org, SeatPolicy
+from seats.org_settings import change_settings
 
 routes = web.RouteTableDef()
 
@@ -56,15 +56,7 @@ async def patch_org(request: web.Request) -> web.Response:
     if "seat_limit" in fields:
         await org_hooks.refuse_if_billing_managed(request, org_id)
     async with request.config_dict[DATABASE].transaction() as conn:
-        capacity_changed = "seat_limit" in fields
-        seat_limit = fields.pop("seat_limit", None)
-        org = await org_service.update_org(conn, org_id, fields)
-        if "exempt_user_types" in fields:
-            await seating.reclassify_exemptions(conn, org_id, actor="admin")
-        if capacity_changed:
-            org = await capacity.change_capacity(conn, org_id, seat_limit, actor="admin")
-        if fields.keys() & {"seat_policy", "max_seats"}:
-            org = await capacity.expand_for_waiting(conn, org_id, actor="admin")
+        org = await change_settings(conn, org_id, fields, actor="admin")
     return web.json_response(org_json(org))
 
 
