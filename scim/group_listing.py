@@ -14,9 +14,8 @@ from scim.filtering import group_filter, group_sort
 from scim.protocol import ScimContext, ScimRequest, ScimResponse
 from scim.responses import list_body, list_response
 from scim.schemas import GroupResource
-from seats import group_members
 from seats.model import Group
-from seats.storage import group_queries
+from seats.storage import group_queries, membership_store
 
 
 async def list_groups(request: ScimRequest, context: ScimContext) -> ScimResponse:
@@ -47,7 +46,7 @@ async def _query(search: Any, context: ScimContext) -> ScimResponse:
                 total = await group_queries.count_groups(conn, org_id, condition)
         refs = {}
         if rows and keys:
-            refs = await group_members.members_of(conn, org_id, [group.id for group in rows])
+            refs = await membership_store.members_of(conn, org_id, [group.id for group in rows])
     resources = [
         mapping.group_body(
             group,

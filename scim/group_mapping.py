@@ -24,9 +24,7 @@ from scim2_models import (
 from scim.responses import etag
 from scim.schemas import GROUP_SCHEMA, POLICY, GroupResource
 from scim.user_mapping import unstorable
-from seats.group_members import MemberRef
-from seats.groups import GroupDraft
-from seats.model import MEMBER_DISPLAY_LENGTH, Group
+from seats.model import MEMBER_DISPLAY_LENGTH, Group, GroupDraft, MemberRef
 
 # Attributes that live in their own columns (or are the server's); the rest of a Group
 # resource, extensions included, is kept opaque in `resource`.

@@ -32,8 +32,8 @@ from scim2_models.path.expressions import CompareOperator, Comparison, LogicalEx
 
 from scim.group_mapping import parse_member_entries
 from scim.schemas import POLICY, GroupResource
-from seats.group_members import MemberRef
 from seats.groups import MembershipAction, MembershipChange
+from seats.model import MemberRef
 
 Op = PatchOperation.Op
 GroupPatch = PatchOp[GroupResource]

@@ -27,9 +27,9 @@ from scim.responses import (
     resource_response,
 )
 from scim.routing import Route
-from seats import group_members, groups
-from seats.group_members import MemberRef
-from seats.model import Group
+from seats import groups
+from seats.model import Group, MemberRef
+from seats.storage import membership_store
 
 
 async def create_group(request: ScimRequest, context: ScimContext) -> ScimResponse:
@@ -88,7 +88,7 @@ async def patch_group(request: ScimRequest, context: ScimContext) -> ScimRespons
         before = await groups.lock_group(conn, context.org_id, group_id)
 
         async def load_members() -> Sequence[MemberRef]:
-            found = await group_members.members_of(conn, context.org_id, [group_id])
+            found = await membership_store.members_of(conn, context.org_id, [group_id])
             return found[group_id]
 
         plan = await plan_patch(patch, load_members)
@@ -134,9 +134,9 @@ async def _members_if_shown(
     back, and listing 100,000 of them would cost a PATCH that changed one its whole time)."""
     if not mapping.member_keys(selection):
         return None
-    if at_most is not None and await group_members.has_more_than(conn, group.id, at_most):
+    if at_most is not None and await membership_store.has_more_than(conn, group.id, at_most):
         return None
-    return (await group_members.members_of(conn, context.org_id, [group.id]))[group.id]
+    return (await membership_store.members_of(conn, context.org_id, [group.id]))[group.id]
 
 
 def _respond(

@@ -1,6 +1,6 @@
-"""Group membership as set operations in SQL: what is added or removed costs in proportion to
-the ids named, never to the size of the group (seats/membership_sql.py holds the statements
-that make sure of it on both engines).
+"""Group membership as set operations: what is added or removed costs in proportion to the ids
+named, never to the size of the group (seats/storage/membership_store.py holds the statements
+that make sure of it on both engines, and the reads of a group's members).
 
 A member of a group is a User (members.id) or a nested Group (groups.id) of the same org
 (RFC 7643 §4.2). These functions neither lock the group nor bump its version: the group
@@ -8,29 +8,17 @@ service (seats/groups.py) does both once per change, however many steps the chan
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from types import MappingProxyType
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import event_log, membership_sql
+from seats import event_log
 from seats.clock import utcnow
 from seats.errors import InvalidValue
 from seats.events import GroupMembersRemoved
-from seats.storage.tables import UTCDateTime, group_members, groups, members
+from seats.storage import group_store, membership_store
 
 NO_DISPLAYS: Mapping[str, str] = MappingProxyType({})
-
-
-@dataclass(frozen=True)
-class MemberRef:
-    """One entry of a group's `members`: the member's id, its type, and a name to show."""
-
-    value: str
-    type: str
-    display: str | None
 
 
 def unique(ids: Iterable[str]) -> list[str]:
@@ -49,7 +37,7 @@ async def resolve_types(
     """
     if group_id in ids:
         raise InvalidValue(f"group {group_id} cannot be a member of itself")
-    found = await membership_sql.kinds_of(conn, org_id, ids)
+    found = await membership_store.kinds_of(conn, org_id, ids)
     unknown = [member_id for member_id in ids if member_id not in found]
     if unknown:
         more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
@@ -76,7 +64,7 @@ async def add(
     if not ids:
         return []
     kinds = await resolve_types(conn, org_id, group_id, ids)
-    return await membership_sql.insert_members(conn, org_id, group_id, kinds, displays)
+    return await membership_store.insert_members(conn, org_id, group_id, kinds, displays)
 
 
 async def remove(
@@ -89,17 +77,12 @@ async def remove(
     ids = unique(ids)
     if not ids:
         return []
-    return await membership_sql.delete_members(conn, group_id, ids)
+    return await membership_store.delete_members(conn, group_id, ids)
 
 
 async def remove_all(conn: AsyncConnection, org_id: str, group_id: str) -> list[str]:
     """Empty the group; return the ids removed."""
-    result = await conn.execute(
-        group_members.delete()
-        .where(group_members.c.group_id == group_id, group_members.c.org_id == org_id)
-        .returning(group_members.c.member_id)
-    )
-    return list(result.scalars())
+    return await membership_store.delete_all(conn, org_id, group_id)
 
 
 async def replace(
@@ -116,7 +99,7 @@ async def replace(
     validated and written, so re-sending an unchanged list of 100,000 members writes nothing.
     """
     wanted = unique(ids)
-    current = await member_ids(conn, org_id, group_id)
+    current = await membership_store.member_ids(conn, org_id, group_id)
     wanted_set = set(wanted)
     leaving = [member_id for member_id in current if member_id not in wanted_set]
     joining = [member_id for member_id in wanted if member_id not in current]
@@ -124,117 +107,13 @@ async def replace(
     return await add(conn, org_id, group_id, joining, displays), removed
 
 
-async def member_ids(conn: AsyncConnection, org_id: str, group_id: str) -> set[str]:
-    result = await conn.execute(
-        sa.select(group_members.c.member_id).where(
-            group_members.c.group_id == group_id, group_members.c.org_id == org_id
-        )
-    )
-    return set(result.scalars())
-
-
-async def has_more_than(conn: AsyncConnection, group_id: str, count: int) -> bool:
-    """Whether the group has more than `count` members: walks at most `count` entries of the
-    primary key, without reading the rows (the caller has checked the group is its org's)."""
-    query = (
-        sa.select(group_members.c.member_id)
-        .where(group_members.c.group_id == group_id)
-        .order_by(group_members.c.member_id)
-        .offset(count)
-        .limit(1)
-    )
-    return (await conn.execute(query)).first() is not None
-
-
-async def count_members(conn: AsyncConnection, org_id: str, group_id: str) -> int:
-    return (
-        await conn.execute(
-            sa.select(sa.func.count())
-            .select_from(group_members)
-            .where(group_members.c.group_id == group_id, group_members.c.org_id == org_id)
-        )
-    ).scalar_one()
-
-
-async def members_of(
-    conn: AsyncConnection,
-    org_id: str,
-    group_ids: Sequence[str],
-    *,
-    offset: int = 0,
-    limit: int | None = None,
-) -> dict[str, list[MemberRef]]:
-    """The members of each group, ordered by id (the primary key's order: no sort needed).
-
-    `offset`/`limit` page through the members of a single group.
-    """
-    found: dict[str, list[MemberRef]] = {group_id: [] for group_id in group_ids}
-    if not group_ids:
-        return found
-    nested = groups.alias("nested")
-    query = (
-        sa.select(
-            group_members.c.group_id,
-            group_members.c.member_id,
-            group_members.c.member_type,
-            sa.func.coalesce(
-                group_members.c.display,
-                members.c.display_name,
-                members.c.user_name,
-                nested.c.display_name,
-            ).label("display"),
-        )
-        .select_from(
-            group_members.outerjoin(members, members.c.id == group_members.c.member_id).outerjoin(
-                nested, nested.c.id == group_members.c.member_id
-            )
-        )
-        .where(group_members.c.org_id == org_id, group_members.c.group_id.in_(group_ids))
-        .order_by(group_members.c.group_id, group_members.c.member_id)
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    for row in await conn.execute(query):
-        found[row.group_id].append(MemberRef(row.member_id, row.member_type, row.display))
-    return found
-
-
-_BUMP_VERSIONS = (
-    groups.update()
-    .where(groups.c.id.in_(sa.bindparam("group_ids", expanding=True)))
-    .values(version=groups.c.version + 1, updated_at=sa.bindparam("now", type_=UTCDateTime()))
-)
-
-
-async def bump_versions(
-    conn: AsyncConnection, group_ids: Sequence[str], *, now: datetime | None = None
-) -> None:
-    """Move the version (the SCIM ETag) of groups whose membership changed."""
-    if group_ids:
-        parameters = {"group_ids": list(group_ids), "now": now or utcnow()}
-        await conn.execute(_BUMP_VERSIONS, parameters)
-
-
 async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> None:
     """Take a member (a user or a nested group being deleted) out of every group; the groups
     it leaves change, so their versions (ETags) move and each records the removal."""
-    parents = list(
-        (
-            await conn.execute(
-                sa.select(group_members.c.group_id).where(
-                    group_members.c.member_id == member_id, group_members.c.org_id == org_id
-                )
-            )
-        ).scalars()
-    )
+    parents = await membership_store.groups_containing(conn, org_id, member_id)
     if parents:
-        await conn.execute(
-            group_members.delete().where(
-                group_members.c.member_id == member_id, group_members.c.org_id == org_id
-            )
-        )
-        await bump_versions(conn, parents)
+        await membership_store.leave_all_groups(conn, org_id, member_id)
+        await group_store.bump_versions(conn, parents, now=utcnow())
         event_log.record(
             conn, *(GroupMembersRemoved(org_id, parent, (member_id,)) for parent in parents)
         )

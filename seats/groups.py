@@ -9,12 +9,9 @@ on PostgreSQL, the single writer on SQLite) so concurrent changes of one group q
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import event_log, group_members
@@ -29,18 +26,8 @@ from seats.events import (
 )
 from seats.group_members import NO_DISPLAYS
 from seats.identifiers import fold
-from seats.model import Group
-from seats.storage.tables import groups
-
-
-@dataclass(frozen=True)
-class GroupDraft:
-    """What an identity provider says a group is, members aside."""
-
-    display_name: str
-    external_id: str | None = None
-    # The rest of the SCIM resource, opaque to the domain.
-    resource: dict[str, Any] = field(default_factory=dict)
+from seats.model import Group, GroupDraft
+from seats.storage import group_store
 
 
 class MembershipAction(StrEnum):
@@ -75,17 +62,10 @@ async def create_group(
     displays: Mapping[str, str] = NO_DISPLAYS,
 ) -> Group:
     await _check_display_name_free(conn, org_id, draft.display_name)
-    now = utcnow()
-    values = {
-        "id": new_id(),
-        "org_id": org_id,
-        **_draft_columns(draft),
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
-    await _write(conn, groups.insert().values(values), draft.display_name)
-    group = to_group(values)
+    try:
+        group = await group_store.insert_group(conn, org_id, new_id(), draft, now=utcnow())
+    except group_store.DisplayNameTaken:
+        raise _display_name_taken(draft.display_name) from None
     event_log.record(conn, GroupCreated(org_id, group))
     added = await group_members.add(conn, org_id, group.id, member_ids, displays)
     _record_membership(conn, org_id, group.id, MembershipDelta(added=dict.fromkeys(added)))
@@ -110,12 +90,19 @@ async def update_group(
     _check_version(before, if_version)
     after = before
     renamed = False
-    if draft is not None and _draft_columns(draft) != _draft_columns(_as_draft(before)):
+    if draft is not None and draft != _as_draft(before):
         if fold(draft.display_name) != fold(before.display_name):
             await _check_display_name_free(conn, org_id, draft.display_name)
-        statement = groups.update().where(groups.c.id == group_id).values(_draft_columns(draft))
-        await _write(conn, statement, draft.display_name)
-        after = to_group({**asdict(before), **_draft_columns(draft)})
+        try:
+            await group_store.update_attributes(conn, group_id, draft)
+        except group_store.DisplayNameTaken:
+            raise _display_name_taken(draft.display_name) from None
+        after = replace(
+            before,
+            display_name=draft.display_name,
+            external_id=draft.external_id,
+            resource=draft.resource,
+        )
         renamed = True
     delta = MembershipDelta()
     for step in membership:
@@ -123,7 +110,7 @@ async def update_group(
     if not renamed and not delta:
         return before
     now = utcnow()
-    await group_members.bump_versions(conn, [group_id], now=now)
+    await group_store.bump_versions(conn, [group_id], now=now)
     # The row as just written, without reading it back.
     after = replace(after, version=before.version + 1, updated_at=now)
     if renamed:
@@ -186,7 +173,7 @@ async def delete_group(
     # A group nested in others leaves them, and they change (their ETags move).
     await group_members.remove_from_all_groups(conn, org_id, group_id)
     await group_members.remove_all(conn, org_id, group_id)
-    await conn.execute(groups.delete().where(groups.c.id == group_id))
+    await group_store.delete_group(conn, group_id)
     # A consumer drops the group and its memberships together: no removal event per member.
     event_log.record(conn, GroupDeleted(org_id, before))
 
@@ -244,29 +231,12 @@ async def _apply(
     return await group_members.replace(conn, org_id, group_id, step.member_ids, step.displays)
 
 
-# Built once (a statement object caches its compiled form): every group request reads one.
-_GROUP_BY_ID = sa.select(groups).where(
-    groups.c.org_id == sa.bindparam("org_id"), groups.c.id == sa.bindparam("group_id")
-)
-_GROUP_BY_ID_FOR_UPDATE = _GROUP_BY_ID.with_for_update()
-
-
 async def _read(conn: AsyncConnection, org_id: str, group_id: str, *, lock: bool) -> Group:
-    query = _GROUP_BY_ID_FOR_UPDATE if lock and conn.dialect.name == "postgresql" else _GROUP_BY_ID
-    row = (await conn.execute(query, {"org_id": org_id, "group_id": group_id})).mappings().first()
-    if row is None:
+    group = await group_store.group_by_id(conn, org_id, group_id, lock=lock)
+    if group is None:
         # Another org's group is "not found" too: ids never leak across tenants.
         raise NotFound(f"group {group_id} not found")
-    return to_group(row)
-
-
-async def _write(conn: AsyncConnection, statement: sa.Executable, display_name: str) -> None:
-    try:
-        async with conn.begin_nested():
-            await conn.execute(statement)
-    except IntegrityError:
-        # Lost the race between the check and the unique index.
-        raise _display_name_taken(display_name) from None
+    return group
 
 
 def _check_version(group: Group, if_version: int | None) -> None:
@@ -278,14 +248,7 @@ def _check_version(group: Group, if_version: int | None) -> None:
 
 
 async def _check_display_name_free(conn: AsyncConnection, org_id: str, display_name: str) -> None:
-    taken = (
-        await conn.execute(
-            sa.select(groups.c.id).where(
-                groups.c.org_id == org_id, groups.c.display_name_key == fold(display_name)
-            )
-        )
-    ).first()
-    if taken is not None:
+    if await group_store.display_name_taken(conn, org_id, display_name):
         raise _display_name_taken(display_name)
 
 
@@ -295,25 +258,3 @@ def _display_name_taken(display_name: str) -> Conflict:
 
 def _as_draft(group: Group) -> GroupDraft:
     return GroupDraft(group.display_name, group.external_id, group.resource)
-
-
-def _draft_columns(draft: GroupDraft) -> dict[str, Any]:
-    return {
-        "display_name": draft.display_name,
-        "display_name_key": fold(draft.display_name),
-        "external_id": draft.external_id,
-        "resource": draft.resource,
-    }
-
-
-def to_group(row: Mapping[str, Any]) -> Group:
-    return Group(
-        id=row["id"],
-        org_id=row["org_id"],
-        display_name=row["display_name"],
-        external_id=row["external_id"],
-        resource=row["resource"],
-        version=row["version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )

@@ -91,3 +91,22 @@ class Group:
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupDraft:
+    """What an identity provider says a group is, members aside."""
+
+    display_name: str
+    external_id: str | None = None
+    # The rest of the SCIM resource, opaque to the domain.
+    resource: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """One entry of a group's `members`: the member's id, its type, and a name to show."""
+
+    value: str
+    type: str
+    display: str | None

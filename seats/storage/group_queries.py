@@ -11,10 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats.groups import to_group
 from seats.model import Group
 from seats.query import Condition, GroupField, ListQuery, MembershipField, Sort
 from seats.storage.filter_sql import Promoted, Target, condition_sql, sort_sql
+from seats.storage.group_store import to_group
 from seats.storage.listing import count_rows, list_rows, sort_value
 from seats.storage.tables import groups
 

@@ -1,7 +1,8 @@
-"""The membership statements that take a list of ids, shaped so that their cost is
-proportional to the ids on either engine, whatever the planner believes about the tables.
+"""SQL of group membership (the group_members rows): the set operations that add and remove
+members, and the reads of a group's members and of the groups a member is in.
 
-Two hazards shape them:
+The statements that take a list of ids are shaped so that their cost is proportional to the
+ids on either engine, whatever the planner believes about the tables. Two hazards shape them:
 - bound parameters: an `IN (:id1, :id2, ...)` list breaks past 32,766 (SQLite) / 32,767
   (PostgreSQL) parameters, so the ids travel as ONE parameter: a PostgreSQL array, or a JSON
   array that SQLite reads with json_each;
@@ -21,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.clock import utcnow
+from seats.model import MemberRef
 from seats.storage.tables import UTCDateTime, group_members, groups, members
 
 _KINDS = ((members, "User"), (groups, "Group"))
@@ -144,3 +146,108 @@ async def delete_members(conn: AsyncConnection, group_id: str, ids: Sequence[str
         return list(result.scalars())
     parameters = {"group_id": group_id, "ids": json.dumps(list(ids))}
     return list((await conn.execute(_SQLITE_DELETE, parameters)).scalars())
+
+
+async def delete_all(conn: AsyncConnection, org_id: str, group_id: str) -> list[str]:
+    """Empty the group; return the ids removed."""
+    result = await conn.execute(
+        group_members.delete()
+        .where(group_members.c.group_id == group_id, group_members.c.org_id == org_id)
+        .returning(group_members.c.member_id)
+    )
+    return list(result.scalars())
+
+
+async def member_ids(conn: AsyncConnection, org_id: str, group_id: str) -> set[str]:
+    result = await conn.execute(
+        sa.select(group_members.c.member_id).where(
+            group_members.c.group_id == group_id, group_members.c.org_id == org_id
+        )
+    )
+    return set(result.scalars())
+
+
+async def has_more_than(conn: AsyncConnection, group_id: str, count: int) -> bool:
+    """Whether the group has more than `count` members: walks at most `count` entries of the
+    primary key, without reading the rows (the caller has checked the group is its org's)."""
+    query = (
+        sa.select(group_members.c.member_id)
+        .where(group_members.c.group_id == group_id)
+        .order_by(group_members.c.member_id)
+        .offset(count)
+        .limit(1)
+    )
+    return (await conn.execute(query)).first() is not None
+
+
+async def count_members(conn: AsyncConnection, org_id: str, group_id: str) -> int:
+    return (
+        await conn.execute(
+            sa.select(sa.func.count())
+            .select_from(group_members)
+            .where(group_members.c.group_id == group_id, group_members.c.org_id == org_id)
+        )
+    ).scalar_one()
+
+
+async def members_of(
+    conn: AsyncConnection,
+    org_id: str,
+    group_ids: Sequence[str],
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> dict[str, list[MemberRef]]:
+    """The members of each group, ordered by id (the primary key's order: no sort needed).
+
+    `offset`/`limit` page through the members of a single group.
+    """
+    found: dict[str, list[MemberRef]] = {group_id: [] for group_id in group_ids}
+    if not group_ids:
+        return found
+    nested = groups.alias("nested")
+    query = (
+        sa.select(
+            group_members.c.group_id,
+            group_members.c.member_id,
+            group_members.c.member_type,
+            sa.func.coalesce(
+                group_members.c.display,
+                members.c.display_name,
+                members.c.user_name,
+                nested.c.display_name,
+            ).label("display"),
+        )
+        .select_from(
+            group_members.outerjoin(members, members.c.id == group_members.c.member_id).outerjoin(
+                nested, nested.c.id == group_members.c.member_id
+            )
+        )
+        .where(group_members.c.org_id == org_id, group_members.c.group_id.in_(group_ids))
+        .order_by(group_members.c.group_id, group_members.c.member_id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    for row in await conn.execute(query):
+        found[row.group_id].append(MemberRef(row.member_id, row.member_type, row.display))
+    return found
+
+
+async def groups_containing(conn: AsyncConnection, org_id: str, member_id: str) -> list[str]:
+    """The ids of the groups the member (a user or a nested group) is directly in."""
+    result = await conn.execute(
+        sa.select(group_members.c.group_id).where(
+            group_members.c.member_id == member_id, group_members.c.org_id == org_id
+        )
+    )
+    return list(result.scalars())
+
+
+async def leave_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> None:
+    """Delete every membership of the member (a user or a nested group)."""
+    await conn.execute(
+        group_members.delete().where(
+            group_members.c.member_id == member_id, group_members.c.org_id == org_id
+        )
+    )

@@ -6,14 +6,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import group_members, groups
+from seats import groups
 from seats.clock import new_id, utcnow
 from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
-from seats.groups import GroupDraft, MembershipAction, MembershipChange
+from seats.groups import MembershipAction, MembershipChange
 from seats.members import create_member, delete_member
-from seats.model import MemberDraft
+from seats.model import GroupDraft, MemberDraft
 from seats.orgs import create_org
 from seats.query import ListQuery
+from seats.storage import membership_store
 from seats.storage.database import Database
 from seats.storage.group_queries import list_groups
 from seats.storage.tables import group_members as group_members_table
@@ -43,8 +44,8 @@ async def test_a_group_is_created_with_members_and_read_back(database: Database)
         group = await groups.create_group(conn, org_id, GroupDraft("Engineering"), [ann, bob])
     async with database.read() as conn:
         assert (await groups.get_group(conn, org_id, group.id)).display_name == "Engineering"
-        found = (await group_members.members_of(conn, org_id, [group.id]))[group.id]
-        assert await group_members.count_members(conn, org_id, group.id) == 2
+        found = (await membership_store.members_of(conn, org_id, [group.id]))[group.id]
+        assert await membership_store.count_members(conn, org_id, group.id) == 2
     assert {(ref.value, ref.type, ref.display) for ref in found} == {
         (ann, "User", "ann"),
         (bob, "User", "bob"),
@@ -77,7 +78,7 @@ async def test_unknown_member_ids_are_refused_by_name(database: Database) -> Non
                 await groups.add_members(conn, org_id, group.id, bad)
         assert bad[-1] in caught.value.detail
     async with database.read() as conn:
-        assert await group_members.count_members(conn, org_id, group.id) == 0
+        assert await membership_store.count_members(conn, org_id, group.id) == 0
         assert other_org_id != org_id
 
 
@@ -87,7 +88,7 @@ async def test_a_group_cannot_contain_itself_but_may_contain_another(database: D
         parent = await groups.create_group(conn, org_id, GroupDraft("Parent"))
         child = await groups.create_group(conn, org_id, GroupDraft("Child"))
         await groups.add_members(conn, org_id, parent.id, [child.id])
-        refs = (await group_members.members_of(conn, org_id, [parent.id]))[parent.id]
+        refs = (await membership_store.members_of(conn, org_id, [parent.id]))[parent.id]
     assert [(ref.value, ref.type, ref.display) for ref in refs] == [(child.id, "Group", "Child")]
     with pytest.raises(InvalidValue):
         async with database.transaction() as conn:
@@ -119,7 +120,7 @@ async def test_each_change_bumps_the_version_once(database: Database) -> None:
                 MembershipChange(MembershipAction.REMOVE, (ann,)),
             ],
         )
-        members = await group_members.member_ids(conn, org_id, group.id)
+        members = await membership_store.member_ids(conn, org_id, group.id)
     assert changed.version == 2
     assert changed.display_name == "Engineering"
     assert members == {bob}
@@ -152,7 +153,7 @@ async def test_removing_all_members_empties_the_group(database: Database) -> Non
         group = await groups.create_group(conn, org_id, GroupDraft("Eng"), ids)
         change = MembershipChange(MembershipAction.REMOVE_ALL)
         await groups.update_group(conn, org_id, group.id, membership=[change])
-        assert await group_members.count_members(conn, org_id, group.id) == 0
+        assert await membership_store.count_members(conn, org_id, group.id) == 0
 
 
 async def test_a_stale_version_is_refused(database: Database) -> None:
@@ -172,7 +173,7 @@ async def test_deleting_a_nested_group_takes_it_out_of_its_parents(database: Dat
         child = await groups.create_group(conn, org_id, GroupDraft("Child"))
         await groups.add_members(conn, org_id, parent.id, [child.id])
         await groups.delete_group(conn, org_id, child.id)
-        assert await group_members.member_ids(conn, org_id, parent.id) == set()
+        assert await membership_store.member_ids(conn, org_id, parent.id) == set()
         assert (await groups.get_group(conn, org_id, parent.id)).version == 3
         with pytest.raises(NotFound):
             await groups.get_group(conn, org_id, child.id)
@@ -183,7 +184,7 @@ async def test_deleting_a_user_removes_its_memberships(database: Database) -> No
     async with database.transaction() as conn:
         group = await groups.create_group(conn, org_id, GroupDraft("Eng"), [ann, bob])
         await delete_member(conn, org_id, ann, actor="test")
-        assert await group_members.member_ids(conn, org_id, group.id) == {bob}
+        assert await membership_store.member_ids(conn, org_id, group.id) == {bob}
 
 
 async def test_another_orgs_group_is_not_found(database: Database) -> None:
@@ -222,9 +223,9 @@ async def test_more_ids_than_the_engines_bind_parameter_limit_are_added_and_remo
     async with database.transaction() as conn:
         ids = await insert_users(conn, org_id, count)
         group = await groups.create_group(conn, org_id, GroupDraft("Everyone"), ids)
-        assert await group_members.count_members(conn, org_id, group.id) == count
+        assert await membership_store.count_members(conn, org_id, group.id) == count
         await groups.remove_members(conn, org_id, group.id, ids[:-1])
-        assert await group_members.member_ids(conn, org_id, group.id) == {ids[-1]}
+        assert await membership_store.member_ids(conn, org_id, group.id) == {ids[-1]}
 
 
 async def insert_users(conn: AsyncConnection, org_id: str, count: int) -> list[str]:

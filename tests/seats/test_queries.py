@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from seats.groups import GroupDraft, create_group
+from seats.groups import create_group
 from seats.members import create_member
-from seats.model import MemberDraft
+from seats.model import GroupDraft, MemberDraft
 from seats.orgs import create_org
 from seats.query import (
     And,
