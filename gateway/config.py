@@ -63,6 +63,18 @@ class Settings:
     stripe_free_capacity: int | None = None
     stripe_legacy_prices: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.event_retention_days < 1:
+            raise SettingsError("SEATGATE_EVENT_RETENTION_DAYS must be at least 1")
+        # An endpoint must be disabled (and its admins told) before the events it has not
+        # received are pruned; otherwise it would silently skip them.
+        if self.event_endpoint_disable_after_seconds >= self.event_retention_days * 86400:
+            raise SettingsError(
+                "SEATGATE_EVENT_ENDPOINT_DISABLE_AFTER_SECONDS must be shorter than "
+                "SEATGATE_EVENT_RETENTION_DAYS, so that a failing endpoint is disabled before "
+                "the events it missed are pruned"
+            )
+
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -30,3 +30,16 @@ def test_settings_read_typed_values_from_the_environment() -> None:
 def test_an_unusable_setting_is_refused_by_name(name: str, raw: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: raw})
+
+
+def test_a_webhook_disable_window_as_long_as_retention_stops_start_up() -> None:
+    with pytest.raises(SettingsError, match="EVENT_ENDPOINT_DISABLE_AFTER_SECONDS"):
+        Settings.from_env(
+            {
+                "SEATGATE_EVENT_RETENTION_DAYS": "2",
+                "SEATGATE_EVENT_ENDPOINT_DISABLE_AFTER_SECONDS": str(3 * 86400),
+            }
+        )
+    with pytest.raises(SettingsError, match="EVENT_RETENTION_DAYS"):
+        Settings.from_env({"SEATGATE_EVENT_RETENTION_DAYS": "0"})
+    assert Settings.from_env({"SEATGATE_EVENT_RETENTION_DAYS": "7"}).event_retention_days == 7
