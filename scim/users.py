@@ -27,7 +27,7 @@ from scim.schemas import POLICY, UserResource
 from seats import members
 from seats.errors import VersionMismatch
 from seats.model import Member
-from seats.storage import member_queries
+from seats.storage import member_queries, member_store
 
 USER_PATCH: Any = PatchOp[UserResource]
 USER_PARAMS: Any = ResponseParameters[UserResource]
@@ -94,7 +94,8 @@ async def get_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
             return not_modified_response(member.version)
         groups = None
         if _wants_groups(params, by_default=True):
-            groups = (await members.groups_of_members(conn, context.org_id, [member.id]))[member.id]
+            found = await member_store.groups_of_members(conn, context.org_id, [member.id])
+            groups = found[member.id]
     return _single(200, member, context, Context.RESOURCE_QUERY_RESPONSE, params, groups=groups)
 
 
@@ -194,7 +195,7 @@ async def _query(search: Any, context: ScimContext, scim_ctx: Context) -> ScimRe
                 total = await member_queries.count_members(conn, org_id, condition)
         groups: dict[str, list[tuple[str, str]]] = {}
         if rows and _wants_groups(search, by_default=False):
-            groups = await members.groups_of_members(conn, org_id, [m.id for m in rows])
+            groups = await member_store.groups_of_members(conn, org_id, [m.id for m in rows])
     resources = [
         user_mapping.user_body(
             member, context.settings, scim_ctx, params=search, groups=groups.get(member.id)

@@ -16,10 +16,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.errors import NotFound
-from seats.members import groups_of_members
 from seats.model import SeatStatus
 from seats.profile import Email, emails_of, formatted_name
 from seats.storage import directory_queries as queries
+from seats.storage.member_store import groups_of_members
 
 MAX_PAGE_SIZE = 1000
 # Ids are UUIDs: anything longer, or holding NUL (which PostgreSQL text refuses), names nothing.

@@ -13,11 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats.members import to_member
 from seats.model import Member
 from seats.query import Condition, ListQuery, MemberField, MembershipField, Sort
 from seats.storage.filter_sql import Promoted, Target, condition_sql
 from seats.storage.listing import count_rows, list_rows, sort_value
+from seats.storage.member_store import to_member
 from seats.storage.tables import groups, members
 
 

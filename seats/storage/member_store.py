@@ -1,9 +1,174 @@
-"""SQL of members (SCIM Users): their rows and how a row becomes a `Member`."""
+"""SQL of members (SCIM Users): their rows, read by id, userName, or externalId, written under the
+per-organization unique index on the folded userName, and how a row becomes a `Member`; and the
+direct groups of members, from which SCIM's read-only User.groups is derived."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from seats.model import Member, SeatStatus
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seats.identifiers import fold
+from seats.model import Member, MemberDraft, SeatStatus
+from seats.storage.tables import group_members, groups, members
+
+
+class UserNameTaken(Exception):
+    """Another member of the organization has this userName (the unique index said so). The
+    statement failed inside the transaction: the caller must let the transaction roll back."""
+
+
+# Built once (a statement object caches its compiled form): the hottest statements.
+_MEMBER_BY_ID = sa.select(members).where(
+    members.c.org_id == sa.bindparam("org_id"), members.c.id == sa.bindparam("member_id")
+)
+_MEMBER_BY_USER_NAME = sa.select(members.c.id).where(
+    members.c.org_id == sa.bindparam("org_id"),
+    members.c.user_name_key == sa.bindparam("user_name_key"),
+)
+_INSERT_MEMBER = members.insert()
+
+
+async def member_by_id(conn: AsyncConnection, org_id: str, member_id: str) -> Member | None:
+    parameters = {"org_id": org_id, "member_id": member_id}
+    row = (await conn.execute(_MEMBER_BY_ID, parameters)).mappings().first()
+    return None if row is None else to_member(row)
+
+
+async def members_named(
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    user_name: str | None = None,
+    user_id: str | None = None,
+    external_id: str | None = None,
+) -> list[Member]:
+    """At most two members with this userName (case-insensitive), id or externalId (the first
+    one given): two tell the caller the name is ambiguous."""
+    if user_name is not None:
+        condition = members.c.user_name_key == fold(user_name)
+    elif user_id is not None:
+        condition = members.c.id == user_id
+    else:
+        condition = members.c.external_id == external_id
+    query = sa.select(members).where(members.c.org_id == org_id, condition).limit(2)
+    return [to_member(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def user_name_taken(conn: AsyncConnection, org_id: str, user_name: str) -> bool:
+    parameters = {"org_id": org_id, "user_name_key": fold(user_name)}
+    return (await conn.execute(_MEMBER_BY_USER_NAME, parameters)).first() is not None
+
+
+async def insert_member(
+    conn: AsyncConnection,
+    org_id: str,
+    member_id: str,
+    draft: MemberDraft,
+    *,
+    seat_status: SeatStatus,
+    exempt: bool,
+    now: datetime,
+) -> Member:
+    """Insert a member at version 1, queued for seats from `now`, and return it; raise
+    UserNameTaken if the userName is (the index is the check: no read before the insert)."""
+    values = {
+        "id": member_id,
+        "org_id": org_id,
+        **_draft_columns(draft),
+        "seat_status": seat_status.value,
+        "exempt": exempt,
+        "over_limit_since": now if seat_status is SeatStatus.OVER_LIMIT else None,
+        "seat_since": now,
+        "seat_held": False,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        await conn.execute(_INSERT_MEMBER, values)
+    except IntegrityError:
+        raise UserNameTaken from None
+    return to_member(values)
+
+
+async def update_member(
+    conn: AsyncConnection,
+    before: Member,
+    draft: MemberDraft,
+    *,
+    seat_status: SeatStatus,
+    exempt: bool,
+    queues_again: bool,
+    now: datetime,
+) -> None:
+    """Write what the draft says and the seat decided over `before`, at the next version;
+    `queues_again` puts the member at the back of the seat queue. Raise UserNameTaken if
+    another member has the userName."""
+    values: dict[str, Any] = {
+        **_draft_columns(draft),
+        "seat_status": seat_status.value,
+        "exempt": exempt,
+        "version": before.version + 1,
+        "updated_at": now,
+    }
+    if seat_status is not before.seat_status or exempt != before.exempt:
+        values["over_limit_since"] = now if seat_status is SeatStatus.OVER_LIMIT else None
+        # A released seat stays released only while the member keeps waiting.
+        values["seat_held"] = False
+    if queues_again:
+        values["seat_since"] = now
+    try:
+        await conn.execute(
+            members.update()
+            .where(members.c.id == before.id, members.c.version == before.version)
+            .values(values)
+        )
+    except IntegrityError:
+        raise UserNameTaken from None
+
+
+async def delete_member(conn: AsyncConnection, member_id: str) -> None:
+    await conn.execute(members.delete().where(members.c.id == member_id))
+
+
+async def groups_of_members(
+    conn: AsyncConnection, org_id: str, member_ids: Sequence[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """The direct groups of each member, as (group id, group displayName), by member id.
+
+    SCIM's read-only User.groups (RFC 7643 §4.1.2) is derived from this, never stored.
+    """
+    found: dict[str, list[tuple[str, str]]] = {member_id: [] for member_id in member_ids}
+    if not member_ids:
+        return found
+    query = (
+        sa.select(group_members.c.member_id, groups.c.id, groups.c.display_name)
+        .join(groups, groups.c.id == group_members.c.group_id)
+        .where(group_members.c.org_id == org_id, group_members.c.member_id.in_(member_ids))
+        .order_by(groups.c.display_name_key, groups.c.id)
+    )
+    for row in await conn.execute(query):
+        found[row.member_id].append((row.id, row.display_name))
+    return found
+
+
+def _draft_columns(draft: MemberDraft) -> dict[str, Any]:
+    return {
+        "user_name": draft.user_name,
+        "user_name_key": fold(draft.user_name),
+        "external_id": draft.external_id,
+        "display_name": draft.display_name,
+        "given_name": draft.given_name,
+        "family_name": draft.family_name,
+        "email": draft.email,
+        "email_key": fold(draft.email) if draft.email else None,
+        "user_type": draft.user_type,
+        "active": draft.active,
+        "resource": draft.resource,
+    }
 
 
 def to_member(row: Mapping[str, Any]) -> Member:

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from seats.members import fold
+from seats.identifiers import fold
 from seats.query import Kind, Op
 from seats.storage.json_sql import CodePointOrder
 

@@ -36,7 +36,7 @@ from auth.secrets import digest
 from auth.storage.tables import scim_tokens
 from gateway.migrate import upgrade
 from scim.user_mapping import draft_from_user, user_from_payload
-from seats.members import fold
+from seats.identifiers import fold
 from seats.orgs import create_org
 from seats.storage.database import Database
 from seats.storage.tables import members

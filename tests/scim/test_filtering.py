@@ -26,7 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from scim.filtering import group_filter, group_sort, user_filter, user_sort
 from scim.schemas import SeatUser, UserResource
 from seats.clock import new_id
-from seats.members import create_member, fold
+from seats.identifiers import fold
+from seats.members import create_member
 from seats.model import MemberDraft
 from seats.orgs import create_org
 from seats.query import ListQuery
