@@ -12,12 +12,8 @@ scheduled capacity changes, and auto_expand growth.
   `billing_push` outbox message (seats/event_log.py).
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import alerts, event_log, occupancy, rules
@@ -28,50 +24,18 @@ from seats.event_log import BILLING_PUSH
 from seats.events import CapacityChanged
 from seats.model import Org, SeatPolicy
 from seats.orgs import lock_org, validate_seat_number
-from seats.storage.org_store import OrgLock
-from seats.storage.tables import UTCDateTime, capacity_changes, invites, orgs
+from seats.storage import capacity_store
+from seats.storage.capacity_store import APPLIED, CANCELED, SCHEDULED, CapacityChange
 
-__all__ = ["BILLING_PUSH"]
-SCHEDULED, APPLIED, CANCELED = "scheduled", "applied", "canceled"
-
-
-@dataclass(frozen=True)
-class CapacityChange:
-    id: str
-    org_id: str
-    new_capacity: int | None
-    effective_at: datetime
-    status: str
-    source: str
-    created_at: datetime
-
-
-# Built once (a statement caches its compiled form): run by every seat-moving change, it
-# locks the org and asks whether anything fell due in the same round trip.
-_LOCK_AND_FIND_DUE = OrgLock(
-    sa.exists()
-    .where(
-        invites.c.org_id == sa.bindparam("org_id"),
-        invites.c.status == occupancy.PENDING,
-        invites.c.expires_at <= sa.bindparam("now", type_=UTCDateTime()),
-    )
-    .label("invites_due"),
-    sa.exists()
-    .where(
-        capacity_changes.c.org_id == sa.bindparam("org_id"),
-        capacity_changes.c.status == SCHEDULED,
-        capacity_changes.c.effective_at <= sa.bindparam("now", type_=UTCDateTime()),
-    )
-    .label("changes_due"),
-)
+__all__ = ["BILLING_PUSH", "SCHEDULED", "CapacityChange"]
 
 
 async def lock_for_seats(conn: AsyncConnection, org_id: str, *, now: datetime | None = None) -> Org:
     """Take the org lock, then settle what fell due (invite expiry, scheduled changes), so
     that every seat decision sees the capacity and usage of this moment."""
     now = now or utcnow()
-    org, due = await _LOCK_AND_FIND_DUE.take(conn, {"org_id": org_id, "now": now})
-    if not (due["invites_due"] or due["changes_due"]):
+    org, anything_due = await capacity_store.lock_and_find_due(conn, org_id, now=now)
+    if not anything_due:
         return org
     expired = await occupancy.expire_due_invites(conn, org_id, now=now)
     due = [c for c in await list_scheduled(conn, org_id) if c.effective_at <= now]
@@ -169,16 +133,16 @@ async def schedule_capacity_change(
         if change.new_capacity == capacity and change.effective_at == effective_at:
             return change
     await _cancel(conn, org_id, scheduled, reason="superseded")
-    values = {
-        "id": new_id(),
-        "org_id": org_id,
-        "new_capacity": capacity,
-        "effective_at": effective_at,
-        "status": SCHEDULED,
-        "source": source,
-        "created_at": now,
-    }
-    await conn.execute(capacity_changes.insert().values(values))
+    scheduled_change = CapacityChange(
+        id=new_id(),
+        org_id=org_id,
+        new_capacity=capacity,
+        effective_at=effective_at,
+        status=SCHEDULED,
+        source=source,
+        created_at=now,
+    )
+    await capacity_store.insert_change(conn, scheduled_change)
     if rules.is_cut(org.seat_limit, capacity):
         assert capacity is not None
         counts = await occupancy.usage(conn, org_id, now=now)
@@ -187,7 +151,7 @@ async def schedule_capacity_change(
             org_id,
             AlertKind.DOWNGRADE_PENDING,
             {
-                "change_id": values["id"],
+                "change_id": scheduled_change.id,
                 "current_capacity": org.seat_limit,
                 "new_capacity": capacity,
                 "effective_at": effective_at.isoformat(),
@@ -199,7 +163,7 @@ async def schedule_capacity_change(
             open_=True,
             now=now,
         )
-    return _to_change(values)
+    return scheduled_change
 
 
 async def cancel_scheduled_change(
@@ -213,31 +177,12 @@ async def cancel_scheduled_change(
 
 
 async def list_scheduled(conn: AsyncConnection, org_id: str) -> list[CapacityChange]:
-    rows = (
-        (
-            await conn.execute(
-                sa.select(capacity_changes)
-                .where(capacity_changes.c.org_id == org_id)
-                .where(capacity_changes.c.status == SCHEDULED)
-                .order_by(capacity_changes.c.effective_at, capacity_changes.c.created_at)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    return [_to_change(row) for row in rows]
+    return await capacity_store.list_scheduled(conn, org_id)
 
 
 async def orgs_with_due_work(conn: AsyncConnection, *, now: datetime) -> list[str]:
     """Orgs with a scheduled change or an invite expiry that fell due (for the worker)."""
-    changes = sa.select(capacity_changes.c.org_id).where(
-        capacity_changes.c.status == SCHEDULED, capacity_changes.c.effective_at <= now
-    )
-    expiring = sa.select(invites.c.org_id).where(
-        invites.c.status == occupancy.PENDING, invites.c.expires_at <= now
-    )
-    result = await conn.execute(sa.union(changes, expiring))
-    return sorted({row[0] for row in result})
+    return await capacity_store.orgs_with_due_work(conn, now=now)
 
 
 async def expand(
@@ -245,9 +190,7 @@ async def expand(
 ) -> None:
     """Grow the seat limit (auto_expand); the event log queues the push of the new count to
     billing, and a burst of expansions leaves one message carrying the latest count."""
-    await conn.execute(
-        orgs.update().where(orgs.c.id == org_id).values(seat_limit=new_limit, updated_at=utcnow())
-    )
+    await capacity_store.set_seat_limit(conn, org_id, new_limit, now=utcnow())
     event_log.record(conn, CapacityChanged(org_id, new_limit, previous, "auto_expand", actor))
 
 
@@ -280,16 +223,10 @@ async def _apply(
     change: CapacityChange | None = None,
 ) -> Org:
     if capacity != org.seat_limit:
-        await conn.execute(
-            orgs.update().where(orgs.c.id == org.id).values(seat_limit=capacity, updated_at=now)
-        )
+        await capacity_store.set_seat_limit(conn, org.id, capacity, now=now)
         event_log.record(conn, CapacityChanged(org.id, capacity, org.seat_limit, source, actor))
     if change is not None:
-        await conn.execute(
-            capacity_changes.update()
-            .where(capacity_changes.c.id == change.id)
-            .values(status=APPLIED)
-        )
+        await capacity_store.set_status(conn, [change.id], APPLIED)
         pending = await alerts.find_open(conn, org.id, AlertKind.DOWNGRADE_PENDING)
         if pending is not None:
             await alerts.close(conn, pending, applied_at=now.isoformat())
@@ -324,23 +261,7 @@ async def _cancel(
 ) -> None:
     if not changes:
         return
-    await conn.execute(
-        capacity_changes.update()
-        .where(capacity_changes.c.id.in_([c.id for c in changes]))
-        .values(status=CANCELED)
-    )
+    await capacity_store.set_status(conn, [c.id for c in changes], CANCELED)
     pending = await alerts.find_open(conn, org_id, AlertKind.DOWNGRADE_PENDING)
     if pending is not None:
         await alerts.close(conn, pending, canceled=reason)
-
-
-def _to_change(row: Mapping[str, Any]) -> CapacityChange:
-    return CapacityChange(
-        id=row["id"],
-        org_id=row["org_id"],
-        new_capacity=row["new_capacity"],
-        effective_at=row["effective_at"],
-        status=row["status"],
-        source=row["source"],
-        created_at=row["created_at"],
-    )

@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import Member, SeatStatus
 from seats.rules import Holder, Usage
+from seats.storage.invite_store import PENDING
 from seats.storage.member_store import to_member
 from seats.storage.tables import UTCDateTime, invites, members, orgs
 
-# Invite statuses (an invite holds a seat while pending and unexpired).
-PENDING, ACCEPTED = "pending", "accepted"
+# An invite that the IdP's provisioning of its address turned into a member.
+ACCEPTED = "accepted"
 
 
 def _unexpired_pending(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
