@@ -5,13 +5,12 @@ every organization). The secret is shown once at creation; only its SHA-256 dige
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from auth.model import ProductClient
 from auth.secrets import digest, new_secret, same_secret
-from auth.storage.tables import product_clients
+from auth.storage import client_store
 from seats.clock import new_id, utcnow
 from seats.errors import NotFound
 from seats.orgs import get_org
@@ -19,18 +18,6 @@ from seats.orgs import get_org
 SECRET_PREFIX = "sgclient"
 # Compared against when the client id is unknown: no secret has this digest.
 _NO_SECRET = "0" * 64
-
-
-@dataclass(frozen=True)
-class ProductClient:
-    id: str
-    org_id: str | None
-    name: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-    def may_act_for(self, org_id: str) -> bool:
-        return self.org_id is None or self.org_id == org_id
 
 
 @dataclass(frozen=True)
@@ -49,15 +36,7 @@ async def create_client(
     client = ProductClient(
         id=new_id(), org_id=org_id, name=name, created_at=utcnow(), revoked_at=None
     )
-    await conn.execute(
-        product_clients.insert().values(
-            id=client.id,
-            org_id=org_id,
-            name=name,
-            secret_hash=digest(secret),
-            created_at=client.created_at,
-        )
-    )
+    await client_store.insert(conn, client, secret_hash=digest(secret))
     return IssuedClient(client=client, secret=secret)
 
 
@@ -65,27 +44,18 @@ async def authenticate(conn: AsyncConnection, client_id: str, secret: str) -> Pr
     """The live client these credentials name, or None (unknown id, wrong secret, revoked)."""
     if not _valid_id(client_id):
         return None
-    row = (
-        (await conn.execute(sa.select(product_clients).where(product_clients.c.id == client_id)))
-        .mappings()
-        .first()
-    )
+    found = await client_store.find_with_secret_hash(conn, client_id)
+    client, expected = found if found is not None else (None, _NO_SECRET)
     # Compare even for an unknown id so that the answer takes about as long either way.
-    expected = row["secret_hash"] if row is not None else _NO_SECRET
-    if not same_secret(secret, expected) or row is None or row["revoked_at"] is not None:
+    if not same_secret(secret, expected) or client is None or client.revoked_at is not None:
         return None
-    return _to_client(row)
+    return client
 
 
 async def get_client(conn: AsyncConnection, client_id: str) -> ProductClient | None:
     if not _valid_id(client_id):
         return None
-    row = (
-        (await conn.execute(sa.select(product_clients).where(product_clients.c.id == client_id)))
-        .mappings()
-        .first()
-    )
-    return None if row is None else _to_client(row)
+    return await client_store.find(conn, client_id)
 
 
 async def list_clients(
@@ -94,10 +64,7 @@ async def list_clients(
     """An org's clients (NotFound for an unknown org); with `every_org`, every client there is."""
     if not every_org:
         await _check_org(conn, org_id or "")
-    query = sa.select(product_clients).order_by(product_clients.c.created_at, product_clients.c.id)
-    if not every_org:
-        query = query.where(product_clients.c.org_id == org_id)
-    return [_to_client(row) for row in (await conn.execute(query)).mappings()]
+    return await client_store.list_clients(conn, org_id=None if every_org else org_id)
 
 
 async def revoke_client(
@@ -106,13 +73,7 @@ async def revoke_client(
     """Revoke a client (scoped to `org_id` when given); its tokens introspect as inactive."""
     if not _valid_id(client_id) or (org_id is not None and not _valid_id(org_id)):
         raise NotFound(f"product client {client_id!r} does not exist")
-    condition = sa.and_(product_clients.c.id == client_id, product_clients.c.revoked_at.is_(None))
-    if org_id is not None:
-        condition = sa.and_(condition, product_clients.c.org_id == org_id)
-    result = await conn.execute(
-        product_clients.update().where(condition).values(revoked_at=utcnow())
-    )
-    if result.rowcount == 0:
+    if not await client_store.revoke(conn, client_id, org_id=org_id, at=utcnow()):
         raise NotFound(f"product client {client_id} does not exist or is already revoked")
 
 
@@ -125,13 +86,3 @@ async def _check_org(conn: AsyncConnection, org_id: str) -> None:
 def _valid_id(value: str) -> bool:
     # Ids are UUIDs; anything long or holding NUL (which PostgreSQL text refuses) names nothing.
     return 0 < len(value) <= 64 and "\x00" not in value
-
-
-def _to_client(row: sa.RowMapping) -> ProductClient:
-    return ProductClient(
-        id=row["id"],
-        org_id=row["org_id"],
-        name=row["name"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-    )

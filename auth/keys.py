@@ -1,7 +1,7 @@
 """Signing keys for product tokens: created on first need, rotated, published as a JWKS.
 
-Keys live in the `signing_keys` table (private half as PEM: anyone who can read the database can
-read them; see docs/tokens.md). A rotation never breaks a token already issued:
+Keys are stored by auth/storage/key_store.py (private half as PEM: anyone who can read the
+database can read them; see docs/tokens.md). A rotation never breaks a token already issued:
 
 * the new key is published in the JWKS at once but only signs `publish_delay` later, so products
   that cached the JWKS just before the rotation have time to see it (and the gateway processes
@@ -13,43 +13,19 @@ read them; see docs/tokens.md). A rotation never breaks a token already issued:
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import Any
 
-import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth import jws
-from auth.storage.tables import signing_keys
+from auth.model import SigningKey
+from auth.storage import key_store
 from seats.clock import utcnow
 from seats.storage.database import Database
 
 # Clock skew allowed between the gateway and products when a retired key leaves the JWKS.
 CLOCK_SKEW = timedelta(seconds=60)
 DEFAULT_PUBLISH_DELAY_SECONDS = 60.0
-# Any number: it only has to be the same in every process that creates or rotates keys.
-_KEYS_ADVISORY_LOCK = 0x5EA76A7E
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    kid: str
-    private_key: ec.EllipticCurvePrivateKey
-    public_jwk: dict[str, Any]
-    created_at: datetime
-    retired_at: datetime | None
-    expires_at: datetime | None
-
-    @cached_property
-    def verification_key(self) -> jws.VerificationKey:
-        return jws.VerificationKey(self.public_jwk)
-
-    def signs_at(self, now: datetime) -> bool:
-        return self.retired_at is None or self.retired_at > now
-
-    def published_at(self, now: datetime) -> bool:
-        return self.expires_at is None or self.expires_at > now
 
 
 @dataclass(frozen=True)
@@ -61,15 +37,7 @@ class Rotation:
 
 async def load_keys(conn: AsyncConnection, *, now: datetime | None = None) -> list[SigningKey]:
     """Every key still published (not past `expires_at`), oldest first."""
-    now = now or utcnow()
-    rows = (
-        await conn.execute(
-            sa.select(signing_keys)
-            .where(sa.or_(signing_keys.c.expires_at.is_(None), signing_keys.c.expires_at > now))
-            .order_by(signing_keys.c.created_at, signing_keys.c.kid)
-        )
-    ).mappings()
-    return [_to_key(row) for row in rows]
+    return await key_store.published(conn, now or utcnow())
 
 
 def choose_signing_key(
@@ -89,7 +57,7 @@ def choose_signing_key(
 
 async def ensure_signing_key(conn: AsyncConnection) -> SigningKey:
     """The key that signs now, creating the first one if there is none."""
-    await _lock_keys(conn)
+    await key_store.lock(conn)
     now = utcnow()
     current = choose_signing_key(await load_keys(conn, now=now), now, timedelta(0))
     return current or await _insert_key(conn, now)
@@ -103,10 +71,10 @@ async def rotate(
     now: datetime | None = None,
 ) -> Rotation:
     """Add a new signing key; retire the others once it starts signing, keep them published."""
-    await _lock_keys(conn)
+    await key_store.lock(conn)
     now = now or utcnow()
     # Keys past their publication end are dead weight (and private material): drop them.
-    await conn.execute(signing_keys.delete().where(signing_keys.c.expires_at <= now))
+    await key_store.delete_expired(conn, now)
     signing_now = [key for key in await load_keys(conn, now=now) if key.signs_at(now)]
     # With no key signing yet, the new key has nothing to wait for.
     signs_from = now + timedelta(seconds=publish_delay_seconds) if signing_now else now
@@ -114,10 +82,8 @@ async def rotate(
     new_key = await _insert_key(conn, now)
     expires_at = signs_from + timedelta(seconds=token_lifetime_seconds) + CLOCK_SKEW
     if retiring:
-        await conn.execute(
-            signing_keys.update()
-            .where(signing_keys.c.kid.in_([key.kid for key in retiring]))
-            .values(retired_at=signs_from, expires_at=expires_at)
+        await key_store.retire(
+            conn, [key.kid for key in retiring], retired_at=signs_from, expires_at=expires_at
         )
     retired = [
         SigningKey(k.kid, k.private_key, k.public_jwk, k.created_at, signs_from, expires_at)
@@ -129,34 +95,9 @@ async def rotate(
 async def _insert_key(conn: AsyncConnection, now: datetime) -> SigningKey:
     private_key = jws.generate_private_key()
     jwk = jws.public_jwk(private_key)
-    await conn.execute(
-        signing_keys.insert().values(
-            kid=jwk["kid"],
-            algorithm=jws.ALGORITHM,
-            private_pem=jws.private_key_to_pem(private_key),
-            public_jwk=jwk,
-            created_at=now,
-        )
-    )
-    return SigningKey(jwk["kid"], private_key, jwk, now, None, None)
-
-
-async def _lock_keys(conn: AsyncConnection) -> None:
-    # Two gateway processes meeting an empty table at once would each create a "first" key;
-    # harmless, but the advisory lock keeps the table tidy. SQLite's writer lock does the same.
-    if conn.dialect.name == "postgresql":
-        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_KEYS_ADVISORY_LOCK)))
-
-
-def _to_key(row: Any) -> SigningKey:
-    return SigningKey(
-        kid=row["kid"],
-        private_key=jws.private_key_from_pem(row["private_pem"]),
-        public_jwk=dict(row["public_jwk"]),
-        created_at=row["created_at"],
-        retired_at=row["retired_at"],
-        expires_at=row["expires_at"],
-    )
+    key = SigningKey(jwk["kid"], private_key, jwk, now, None, None)
+    await key_store.insert(conn, key)
+    return key
 
 
 class KeyRing:

@@ -5,11 +5,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from auth.model import TokenInfo
 from auth.secrets import digest, new_secret
-from auth.storage.tables import scim_tokens
+from auth.storage import scim_token_store
 from seats.clock import new_id, utcnow
 from seats.errors import NotFound
 from seats.orgs import get_org
@@ -25,75 +25,33 @@ class IssuedToken:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class TokenInfo:
-    id: str
-    name: str
-    created_at: datetime
-    revoked_at: datetime | None
-    last_used_at: datetime | None
-
-
 async def issue_scim_token(conn: AsyncConnection, org_id: str, *, name: str = "") -> IssuedToken:
     """Make a token for `org_id`. The plain token is returned here once and never again."""
     await get_org(conn, org_id)
     token = new_secret(TOKEN_PREFIX)
     issued = IssuedToken(id=new_id(), token=token, name=name, created_at=utcnow())
-    await conn.execute(
-        scim_tokens.insert().values(
-            id=issued.id,
-            org_id=org_id,
-            name=name,
-            token_hash=digest(token),
-            created_at=issued.created_at,
-        )
+    await scim_token_store.insert(
+        conn,
+        token_id=issued.id,
+        org_id=org_id,
+        name=name,
+        token_hash=digest(token),
+        created_at=issued.created_at,
     )
     return issued
 
 
 async def org_for_scim_token(conn: AsyncConnection, token: str) -> str | None:
     """The organization a live token belongs to, or None for an unknown or revoked token."""
-    row = (
-        await conn.execute(
-            sa.select(scim_tokens.c.org_id).where(
-                scim_tokens.c.token_hash == digest(token), scim_tokens.c.revoked_at.is_(None)
-            )
-        )
-    ).first()
-    return None if row is None else row.org_id
+    return await scim_token_store.org_of_live_hash(conn, digest(token))
 
 
 async def list_scim_tokens(conn: AsyncConnection, org_id: str) -> list[TokenInfo]:
-    rows = (
-        await conn.execute(
-            sa.select(scim_tokens)
-            .where(scim_tokens.c.org_id == org_id)
-            .order_by(scim_tokens.c.created_at)
-        )
-    ).mappings()
-    return [
-        TokenInfo(
-            id=row["id"],
-            name=row["name"],
-            created_at=row["created_at"],
-            revoked_at=row["revoked_at"],
-            last_used_at=row["last_used_at"],
-        )
-        for row in rows
-    ]
+    return await scim_token_store.list_for_org(conn, org_id)
 
 
 async def revoke_scim_token(conn: AsyncConnection, org_id: str, token_id: str) -> None:
-    result = await conn.execute(
-        scim_tokens.update()
-        .where(
-            scim_tokens.c.id == token_id,
-            scim_tokens.c.org_id == org_id,
-            scim_tokens.c.revoked_at.is_(None),
-        )
-        .values(revoked_at=utcnow())
-    )
-    if result.rowcount == 0:
+    if not await scim_token_store.revoke(conn, org_id, token_id, at=utcnow()):
         raise NotFound(f"SCIM token {token_id} does not exist or is already revoked")
 
 

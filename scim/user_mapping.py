@@ -37,7 +37,7 @@ from scim.schemas import (
 from seats.model import Member, MemberDraft
 
 KNOWN_SCHEMAS = frozenset(s.lower() for s in (USER_SCHEMA, ENTERPRISE_SCHEMA, SEAT_SCHEMA))
-# Column widths of seats.storage.tables.members: longer values are refused, not truncated.
+# The widths of seats' stored member columns: longer values are refused, not truncated.
 _LIMITS = {
     "userName": 512,
     "externalId": 512,

@@ -2,7 +2,7 @@
 
 They sit on the one `metadata` of seats.storage.tables, so Alembic (gateway/migrations/env.py
 imports this module) sees every table of seatgate; the column types `UTCDateTime` and `Json`
-are shared from there too. Only auth's modules read and write these tables.
+are shared from there too. Only auth's storage modules read and write these tables.
 """
 
 import sqlalchemy as sa

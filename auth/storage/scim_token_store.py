@@ -1,0 +1,75 @@
+"""SQL of SCIM bearer tokens: insert, the organization of a live token's digest, an org's
+tokens, revoke.
+
+Writes happen in the caller's transaction and are never committed here.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from auth.model import TokenInfo
+from auth.storage.tables import scim_tokens
+
+# Built once: a SCIM request whose token is not cached resolves it with this statement.
+_ORG_OF_LIVE_HASH = sa.select(scim_tokens.c.org_id).where(
+    scim_tokens.c.token_hash == sa.bindparam("token_hash"), scim_tokens.c.revoked_at.is_(None)
+)
+
+
+async def insert(
+    conn: AsyncConnection,
+    *,
+    token_id: str,
+    org_id: str,
+    name: str,
+    token_hash: str,
+    created_at: datetime,
+) -> None:
+    await conn.execute(
+        scim_tokens.insert().values(
+            id=token_id, org_id=org_id, name=name, token_hash=token_hash, created_at=created_at
+        )
+    )
+
+
+async def org_of_live_hash(conn: AsyncConnection, token_hash: str) -> str | None:
+    """The org of the unrevoked token with this digest, or None."""
+    row = (await conn.execute(_ORG_OF_LIVE_HASH, {"token_hash": token_hash})).first()
+    return None if row is None else row.org_id
+
+
+async def list_for_org(conn: AsyncConnection, org_id: str) -> list[TokenInfo]:
+    """An org's tokens, revoked ones included, oldest first."""
+    rows = (
+        await conn.execute(
+            sa.select(scim_tokens)
+            .where(scim_tokens.c.org_id == org_id)
+            .order_by(scim_tokens.c.created_at)
+        )
+    ).mappings()
+    return [
+        TokenInfo(
+            id=row["id"],
+            name=row["name"],
+            created_at=row["created_at"],
+            revoked_at=row["revoked_at"],
+            last_used_at=row["last_used_at"],
+        )
+        for row in rows
+    ]
+
+
+async def revoke(conn: AsyncConnection, org_id: str, token_id: str, *, at: datetime) -> bool:
+    """Mark an org's live token revoked; False if it has no such live token."""
+    result = await conn.execute(
+        scim_tokens.update()
+        .where(
+            scim_tokens.c.id == token_id,
+            scim_tokens.c.org_id == org_id,
+            scim_tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=at)
+    )
+    return result.rowcount > 0
