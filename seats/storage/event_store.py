@@ -7,30 +7,52 @@ PostgreSQL a reader can see position 8 committed while 7 is still in flight, mov
 statement before COMMIT; the UPDATE holds that row's lock until the commit, so the next
 transaction gets higher positions only after this one is visible. Positions are therefore
 handed out in commit order, without gaps (a rollback returns its positions), and a reader that
-reads the counter first and then the events up to it never misses one. On SQLite the single
-writer gives the same order; the same statements run there. The cost on PostgreSQL is that
-commits which append events queue one after another for the few milliseconds of their COMMIT.
+reads the counter first and then the events up to it never misses one. The cost on PostgreSQL
+is that commits which append events queue one after another for the few milliseconds of their
+COMMIT.
+
+On SQLite the single writer already commits one transaction after another, so the table's own
+AUTOINCREMENT numbering is in commit order (and never reuses a pruned position): rows are
+inserted without positions and the horizon is SQLite's sequence of the table, one statement per
+transaction fewer on the path of every SCIM write.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.storage.event_tables import event_sequence, events
+from seats.storage.tables import UTCDateTime
 
-_ADVANCE = (
-    event_sequence.update()
-    .where(event_sequence.c.id == 1)
-    .values(last_id=event_sequence.c.last_id + sa.bindparam("count"))
-    .returning(event_sequence.c.last_id)
+_POSTGRESQL_APPEND = sa.text(
+    """
+    WITH taken AS (
+        UPDATE event_sequence SET last_id = last_id + :count WHERE id = 1 RETURNING last_id
+    )
+    INSERT INTO events (id, org_id, type, data, created_at)
+    SELECT taken.last_id - :count + row.n, row.org_id, row.type, row.data::jsonb, :at
+    FROM taken, unnest(:org_ids, :types, :datas) WITH ORDINALITY AS row(org_id, type, data, n)
+    """
+).bindparams(
+    sa.bindparam("org_ids", type_=postgresql.ARRAY(sa.String)),
+    sa.bindparam("types", type_=postgresql.ARRAY(sa.String)),
+    sa.bindparam("datas", type_=postgresql.ARRAY(sa.Text)),
+    sa.bindparam("at", type_=UTCDateTime()),
 )
-_INSERT = events.insert()
+# NULL into SQLite's INTEGER PRIMARY KEY AUTOINCREMENT: the next position.
+_SQLITE_INSERT = events.insert().values(id=sa.null())
 _HORIZON = sa.select(event_sequence.c.last_id, event_sequence.c.pruned_through).where(
     event_sequence.c.id == 1
+)
+_SQLITE_HORIZON = sa.text(
+    "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS last_id,"
+    " pruned_through FROM event_sequence WHERE id = 1"
 )
 
 
@@ -54,23 +76,32 @@ class Horizon:
 
 async def append(
     conn: AsyncConnection, rows: Sequence[tuple[str, str, dict[str, Any]]], *, at: datetime
-) -> int:
-    """Append (org id, type, data) rows in order; return the position of the last one.
-    Run it as the transaction's last statement (see the module docstring)."""
-    last = (await conn.execute(_ADVANCE, {"count": len(rows)})).scalar_one()
-    first = last - len(rows) + 1
+) -> None:
+    """Append (org id, type, data) rows in order. Run it as the transaction's last statement
+    (see the module docstring)."""
+    if conn.dialect.name == "sqlite":
+        values = [
+            {"org_id": org_id, "type": type_, "data": data, "created_at": at}
+            for org_id, type_, data in rows
+        ]
+        await conn.execute(_SQLITE_INSERT, values)
+        return
+    # One round trip: take the positions and insert the rows numbered with them.
     await conn.execute(
-        _INSERT,
-        [
-            {"id": first + i, "org_id": org_id, "type": type_, "data": data, "created_at": at}
-            for i, (org_id, type_, data) in enumerate(rows)
-        ],
+        _POSTGRESQL_APPEND,
+        {
+            "count": len(rows),
+            "org_ids": [org_id for org_id, _, _ in rows],
+            "types": [type_ for _, type_, _ in rows],
+            "datas": [json.dumps(data) for _, _, data in rows],
+            "at": at,
+        },
     )
-    return last
 
 
 async def horizon(conn: AsyncConnection) -> Horizon:
-    row = (await conn.execute(_HORIZON)).one()
+    statement = _SQLITE_HORIZON if conn.dialect.name == "sqlite" else _HORIZON
+    row = (await conn.execute(statement)).one()
     return Horizon(last=row.last_id, pruned_through=row.pruned_through)
 
 

@@ -22,13 +22,17 @@ events = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Index("ix_events_org_id", "org_id", "id"),
     sa.Index("ix_events_created_at", "created_at"),
+    # SQLite numbers the rows itself (never reusing a pruned position); PostgreSQL's positions
+    # come from event_sequence.
+    sqlite_autoincrement=True,
 )
 
 event_sequence = sa.Table(
     "event_sequence",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    # The position of the last event appended (committed, as any reader sees it).
+    # The position of the last event appended (committed, as any reader sees it); PostgreSQL
+    # only: SQLite's own sequence of `events` says it there.
     sa.Column("last_id", _BIG_ID, nullable=False),
     # Events up to this position were pruned: a cursor before it has lost events (410).
     sa.Column("pruned_through", _BIG_ID, nullable=False),
