@@ -3,7 +3,6 @@ process on the same database (or one to kill -9)."""
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -11,13 +10,8 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 
+from tests.gateway.alert_receivers import free_port
 from tests.helpers import ADMIN_TOKEN
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @asynccontextmanager

@@ -5,7 +5,6 @@ nothing lost when a gateway process is killed between commit and delivery."""
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,19 +39,6 @@ from tests.gateway.event_webhooks import (
 )
 from tests.helpers import ADMIN_HEADERS, create_org, scim_headers_for
 from tests.scim.support import BASE, create_user, user_payload
-
-
-@pytest.fixture
-async def poster() -> AsyncIterator[EventPoster]:
-    async with aiohttp.ClientSession() as session:
-        yield EventPoster(session, timeout_seconds=5)
-
-
-@pytest.fixture
-async def hook() -> AsyncIterator[WebhookSink]:
-    sink = await WebhookSink().start()
-    yield sink
-    await sink.stop()
 
 
 async def test_each_event_arrives_in_order_signed_with_the_feeds_body(

@@ -2,11 +2,9 @@
 with a clear error, and the delivery log and replay tell and steer what a receiver gets."""
 
 import base64
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 from standardwebhooks import Webhook
@@ -26,19 +24,6 @@ from tests.gateway.event_webhooks import (
 )
 from tests.helpers import ADMIN_HEADERS
 from tests.scim.support import create_user
-
-
-@pytest.fixture
-async def poster() -> AsyncIterator[EventPoster]:
-    async with aiohttp.ClientSession() as session:
-        yield EventPoster(session, timeout_seconds=5)
-
-
-@pytest.fixture
-async def hook() -> AsyncIterator[WebhookSink]:
-    sink = await WebhookSink().start()
-    yield sink
-    await sink.stop()
 
 
 async def test_creating_an_endpoint_shows_its_signing_secret_once(client: TestClient) -> None:
