@@ -29,7 +29,10 @@ from seats.orgs import lock_org
 from seats.storage import alert_store, org_store
 from seats.storage.alert_store import CLOSED, OPEN, Alert, AlertKind
 
-__all__ = ["CLOSED", "OPEN", "Alert", "AlertKind"]
+# The alert message payload is the event log's (it queues the deliveries).
+alert_ids_of = event_log.alert_ids_of
+
+__all__ = ["CLOSED", "OPEN", "Alert", "AlertKind", "alert_ids_of"]
 EMAIL = event_log.ALERT_EMAIL
 WEBHOOK = event_log.ALERT_WEBHOOK
 ALERT_CHANNELS = (EMAIL, WEBHOOK)
@@ -203,10 +206,6 @@ async def bundle_for_delivery(
         webhook_secret=secret,
         alerts=await alert_store.find_by_ids(conn, org_id, alert_ids),
     )
-
-
-def alert_ids_of(payload: Mapping[str, Any]) -> list[str]:
-    return [str(alert_id) for alert_id in payload.get("alert_ids", [])]
 
 
 async def _notify(conn: AsyncConnection, alert: Alert) -> None:

@@ -12,6 +12,9 @@ with what follows from them, so that no caller writes these beside its change by
 A rolled-back transaction records nothing.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import ledger, outbox
@@ -123,11 +126,16 @@ async def _queue_billing_push(conn: AsyncConnection, event: CapacityChanged) -> 
     )
 
 
-def _merge_alert_ids(old: dict, new: dict) -> dict:
-    ids = [str(i) for i in old.get("alert_ids", [])]
-    ids += [str(i) for i in new.get("alert_ids", []) if str(i) not in ids]
+def alert_ids_of(payload: Mapping[str, Any]) -> list[str]:
+    """The alerts an alert email or webhook message carries."""
+    return [str(alert_id) for alert_id in payload.get("alert_ids", [])]
+
+
+def _merge_alert_ids(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    ids = alert_ids_of(old)
+    ids += [alert_id for alert_id in alert_ids_of(new) if alert_id not in ids]
     return {**old, "alert_ids": ids}
 
 
-def _latest_seat_limit(old: dict, new: dict) -> dict:
+def _latest_seat_limit(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return {**new, "previous_seat_limit": old.get("previous_seat_limit")}

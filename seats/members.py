@@ -75,7 +75,7 @@ async def replace_member(
     org = await seating.lock_for_seats(conn, org_id)
     before = await get_member(conn, org_id, member_id)
     _check_version(before, if_version)
-    if draft == _draft_of(before):
+    if draft == draft_of(before):
         # IdPs re-send whole users that did not change (Okta's PUT after every read): writing
         # would move the ETag and tell the product of an update that did not happen.
         return before
@@ -144,7 +144,8 @@ def _user_name_taken(user_name: str) -> Conflict:
     return Conflict(f"userName {user_name!r} is already taken in this organization")
 
 
-def _draft_of(member: Member) -> MemberDraft:
+def draft_of(member: Member) -> MemberDraft:
+    """What the member is as a draft: what an unchanged PUT would send."""
     return MemberDraft(
         user_name=member.user_name,
         active=member.active,

@@ -38,7 +38,7 @@ class World:
     async def change(self, member: Member, **fields: Any) -> Member:
         async with self.database.transaction() as conn:
             current = await members.get_member(conn, self.org_id, member.id)
-            draft = replace(_draft_of(current), **fields)
+            draft = replace(members.draft_of(current), **fields)
             return await members.replace_member(conn, self.org_id, member.id, draft, actor="idp")
 
     async def deactivate(self, member: Member) -> Member:
@@ -103,17 +103,3 @@ class World:
     async def pending_messages(self, channel: str | None = None) -> int:
         async with self.database.read() as conn:
             return await outbox.count_pending(conn, channel=channel)
-
-
-def _draft_of(member: Member) -> MemberDraft:
-    return MemberDraft(
-        user_name=member.user_name,
-        active=member.active,
-        external_id=member.external_id,
-        display_name=member.display_name,
-        given_name=member.given_name,
-        family_name=member.family_name,
-        email=member.email,
-        user_type=member.user_type,
-        resource=member.resource,
-    )
