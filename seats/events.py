@@ -9,7 +9,8 @@ are part of that public contract (docs/product-integration.md).
 """
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
 
 from seats.model import Group, Member, SeatStatus
 from seats.profile import emails_of, formatted_name, iso_time
@@ -45,7 +46,18 @@ def member_snapshot(member: Member) -> dict[str, Any]:
     }
 
 
-def group_snapshot(group: Group) -> dict[str, Any]:
+class GroupFacts(Protocol):
+    """What a group's public shape is made of (a Group, or the directory's read model)."""
+
+    id: str
+    display_name: str
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def group_snapshot(group: GroupFacts) -> dict[str, Any]:
+    """A group as the product sees it in events and the directory API."""
     return {
         "id": group.id,
         "display_name": group.display_name,

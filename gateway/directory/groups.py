@@ -18,7 +18,7 @@ from gateway.directory.paging import (
 )
 from seats import directory
 from seats.directory import DirectoryGroup, GroupMemberEntry
-from seats.profile import iso_time
+from seats.events import group_snapshot
 
 routes = web.RouteTableDef()
 
@@ -62,13 +62,8 @@ async def list_group_members(request: web.Request) -> web.Response:
 
 
 def render_group(group: DirectoryGroup) -> dict[str, Any]:
-    return {
-        "id": group.id,
-        "display_name": group.display_name,
-        "external_id": group.external_id,
-        "created_at": iso_time(group.created_at),
-        "updated_at": iso_time(group.updated_at),
-    }
+    # The same shape as the group in group.* events.
+    return group_snapshot(group)
 
 
 def render_member(entry: GroupMemberEntry) -> dict[str, Any]:
