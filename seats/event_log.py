@@ -58,7 +58,7 @@ async def _append(conn: AsyncConnection) -> None:
             await _queue_alert_deliveries(conn, event)
         elif isinstance(event, CapacityChanged) and event.source == "auto_expand":
             await _queue_billing_push(conn, event)
-    # Last: the positions' lock is held from here to COMMIT (seats/storage/event_store.py).
+    # Last: on PostgreSQL the positions' lock is held from here to COMMIT (event_store.py).
     await event_store.append(conn, [(e.org_id, e.type, e.data()) for e in pending], at=now)
 
 
