@@ -256,6 +256,21 @@ delivery_log = sa.Table(
     sa.Index("ix_delivery_log_outbox_id", "outbox_id"),
 )
 
+# Who did what: every console action and every admin change to an org, with its actor
+# (`console:<email>`, `admin`, `product:<client id>`). Written in the action's own transaction.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    _org_fk(),
+    sa.Column("actor", sa.String(400), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(200), nullable=True),
+    sa.Column("detail", Json, nullable=False),
+    _created(),
+    sa.Index("ix_audit_log_org_id_id", "org_id", "id"),
+)
+
 # --- billing (Stripe) ------------------------------------------------------------------------
 
 stripe_events = sa.Table(
