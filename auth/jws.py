@@ -3,6 +3,12 @@
 Everything that signs or checks a product token goes through here, so the algorithm is pinned in
 one place: only ES256 is ever accepted, whatever the token's header says (RFC 8725 §3.1), which
 rules out `alg: none` and HS256-signed-with-the-public-key confusion.
+
+ECDSA signatures are malleable: if (r, s) verifies, so does (r, n - s), so anyone holding a token
+could mint a second, different token string for the same claims (defeating a product that
+dedupes, caches or revokes by token string). Signing here always emits the low-S form
+(s <= n/2, as Bitcoin's BIP 62 and libsecp256k1 do) and verification refuses the high-S one, so
+each set of claims has exactly one valid token string.
 """
 
 import base64
@@ -18,7 +24,17 @@ from jwt.algorithms import ECAlgorithm
 
 ALGORITHM = "ES256"
 # Claims every product token carries; a token missing one is refused, not half-trusted.
-REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti")
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti", "org_id", "seat_over_limit")
+# The claims products branch on, with the JSON type they must have: `"seat_over_limit": "false"`
+# would be truthy in Python, so a wrong type is refused rather than read.
+_CLAIM_TYPES: dict[str, tuple[type, str]] = {
+    "sub": (str, "string"),
+    "org_id": (str, "string"),
+    "seat_over_limit": (bool, "boolean"),
+}
+# The order n of the P-256 group (SEC 2 §2.4.2); ES256 signatures are r || s, 32 bytes each.
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_SCALAR_BYTES = 32
 
 
 class TokenRejected(Exception):
@@ -67,7 +83,41 @@ def thumbprint(jwk: Mapping[str, Any]) -> str:
 
 
 def sign(claims: Mapping[str, Any], key: ec.EllipticCurvePrivateKey, kid: str) -> str:
-    return jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid})
+    """The compact JWS of `claims`, its signature in low-S form (OpenSSL emits either form)."""
+    token = jwt.encode(dict(claims), key, algorithm=ALGORITHM, headers={"kid": kid})
+    signing_input, _, signature = token.rpartition(".")
+    r, s = _scalars(signature)
+    return f"{signing_input}.{_encoded(r, min(s, _P256_ORDER - s))}"
+
+
+def _scalars(signature: str) -> tuple[int, int]:
+    """(r, s) of a base64url ES256 signature; TokenRejected if it is not 64 bytes."""
+    try:
+        raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    except ValueError:
+        raw = b""
+    if len(raw) != 2 * _SCALAR_BYTES:
+        raise TokenRejected("bad_signature", "an ES256 signature is 64 bytes (r || s)")
+    return int.from_bytes(raw[:_SCALAR_BYTES], "big"), int.from_bytes(raw[_SCALAR_BYTES:], "big")
+
+
+def _encoded(r: int, s: int) -> str:
+    raw = r.to_bytes(_SCALAR_BYTES, "big") + s.to_bytes(_SCALAR_BYTES, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _refuse_high_s(token: str) -> None:
+    """Refuse the high-S spelling of a signature. (The other spelling, a base64url text whose
+    last character's spare bits are set, pyjwt refuses itself as invalid padding.)"""
+    if token.count(".") != 2:
+        return  # not a compact JWS: pyjwt says so with its own message
+    _, s = _scalars(token.rpartition(".")[2])
+    if s > _P256_ORDER // 2:
+        raise TokenRejected(
+            "bad_signature",
+            "the signature is in high-S form (a malleated copy of a token): "
+            "seatgate signs only low-S signatures",
+        )
 
 
 def unverified_kid(token: str) -> str:
@@ -107,9 +157,11 @@ def verify(
     audience: str,
     leeway_seconds: float = 0,
 ) -> dict[str, Any]:
-    """Check signature, exp, nbf, iat, iss and aud against one public key; return the claims."""
+    """Check signature (low-S only), exp, nbf, iat, iss, aud and the required claims and their
+    types against one public key; return the claims."""
+    _refuse_high_s(token)
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             key._key,
             algorithms=[ALGORITHM],
@@ -134,3 +186,7 @@ def verify(
         raise TokenRejected("bad_signature", "the token's signature does not verify") from None
     except jwt.PyJWTError as exc:
         raise TokenRejected("malformed", f"the token is not valid: {exc}") from None
+    for name, (expected, json_type) in _CLAIM_TYPES.items():
+        if not isinstance(claims[name], expected):
+            raise TokenRejected("bad_claim", f"the token's {name} claim must be a JSON {json_type}")
+    return claims

@@ -9,6 +9,9 @@ The gateway's public keys are fetched from `<gateway>/.well-known/jwks.json` and
 `cache_seconds`; a token naming an unknown `kid` triggers a re-fetch (that is how a rotated key
 is learned), at most once per `min_refresh_seconds` so forged kids cannot flood the gateway.
 Only ES256 is accepted (never `none`, never HMAC), and exp, nbf, iss and aud are always checked.
+`org_id` (a string) and `seat_over_limit` (a boolean) are required, so `claims["org_id"]` and
+`claims["seat_over_limit"]` can be read without a default; a signature in high-S form (a
+malleated copy of a real token) is refused, so each token's claims have one token string.
 `BlockingTokenVerifier` does the same for synchronous products (Django, Flask).
 """
 
