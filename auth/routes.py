@@ -4,7 +4,6 @@ Two sub-applications share one `ProductTokens` holder: the gateway mounts them a
 `/.well-known`. Errors are `{"error": code, "detail": sentence}` like the rest of the gateway.
 """
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from auth.tokens import (
     verified_claims,
 )
 from seats.errors import Conflict, DomainError, InvalidValue, NotFound
+from seats.json_input import InvalidJson, JsonProblem, parse_json
 from seats.storage.database import Database
 
 MAX_IDENTIFIER_LENGTH = 512
@@ -179,12 +179,11 @@ def _json_object(request: web.Request, raw: bytes) -> dict[str, Any]:
     if hdrs.CONTENT_TYPE in request.headers and request.content_type != "application/json":
         raise AuthError(415, "unsupported_media_type", "send the body as application/json")
     try:
-        body = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AuthError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise AuthError(400, "malformed_json", "the body must be a JSON object")
-    return body
+        return parse_json(raw)
+    except InvalidJson as error:
+        if error.problem is JsonProblem.UNSTORABLE:
+            raise AuthError(422, "invalid_value", error.detail) from None
+        raise AuthError(400, "malformed_json", error.detail) from None
 
 
 def _member_ref(body: dict[str, Any]) -> MemberRef:

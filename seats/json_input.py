@@ -61,10 +61,10 @@ def parse_json(
         raise _too_deep(max_depth) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidJson(JsonProblem.MALFORMED, f"the body is not valid JSON: {exc}") from None
-    _check_depth_and_strings(value, max_depth)
     if top_level is not None and not isinstance(value, top_level):
         expected = _TYPE_NAMES.get(top_level, top_level.__name__)
         raise InvalidJson(JsonProblem.WRONG_TYPE, f"the body must be a JSON {expected}")
+    _check_depth_and_strings(value, max_depth)
     return value
 
 
@@ -91,19 +91,30 @@ async def read_json(
 
 def _check_depth_and_strings(value: Any, max_depth: int) -> None:
     # Iterative: a body just under the parser's recursion limit must not exhaust the stack here.
-    pending: list[tuple[Any, int]] = [(value, 0)]
+    # Each value is named by its path ("emails[0].value"); "" is the body itself.
+    pending: list[tuple[Any, int, str]] = [(value, 0, "")]
     while pending:
-        item, depth = pending.pop()
+        item, depth, where = pending.pop()
         if isinstance(item, str):
             if _UNSTORABLE.search(item) is not None:
                 raise InvalidJson(
-                    JsonProblem.UNSTORABLE, "strings cannot hold NUL or unpaired surrogates"
+                    JsonProblem.UNSTORABLE,
+                    f"{where or 'the body'} must be free of NUL characters and unpaired surrogates",
                 )
         elif isinstance(item, dict | list):
             if depth >= max_depth:
                 raise _too_deep(max_depth)
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            pending.extend((child, depth + 1) for child in children)
+            pending.extend(_children(item, depth + 1, where))
+
+
+def _children(
+    item: dict[str, Any] | list[Any], depth: int, where: str
+) -> list[tuple[Any, int, str]]:
+    if isinstance(item, list):
+        return [(child, depth, f"{where or 'the body'}[{i}]") for i, child in enumerate(item)]
+    prefix = f"{where}." if where else ""
+    keys = [(key, depth, f"a name in {where or 'the body'}") for key in item]
+    return keys + [(child, depth, f"{prefix}{key}") for key, child in item.items()]
 
 
 def _too_deep(max_depth: int) -> InvalidJson:
