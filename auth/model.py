@@ -1,4 +1,4 @@
-"""auth's records: a product client, a SCIM token as listed, a signing key.
+"""auth's records: a product client, a SCIM token as listed, a signing key, a console session.
 
 They are what auth's storage modules return and what the rest of auth (and the gateway) reads;
 they live apart from both so that neither imports the other.
@@ -6,6 +6,7 @@ they live apart from both so that neither imports the other.
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -53,3 +54,26 @@ class SigningKey:
 
     def published_at(self, now: datetime) -> bool:
         return self.expires_at is None or self.expires_at > now
+
+
+class ConsoleRole(StrEnum):
+    """What a console user may change; both roles see every page of their org."""
+
+    # Members, seat assignment, invites and the identity-provider connection.
+    ADMIN = "admin"
+    # The seat quantity and the Stripe subscription.
+    BILLING = "billing"
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    id: str
+    org_id: str
+    email: str
+    role: str
+    created_at: datetime
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail and the events name this person."""
+        return f"console:{self.email}"

@@ -1,4 +1,5 @@
-"""The application factory: one aiohttp application with the SCIM, admin and auth sub-apps."""
+"""The application factory: one aiohttp application with the SCIM, admin, auth, directory and
+console sub-apps."""
 
 import logging
 import time
@@ -11,6 +12,7 @@ from auth.scim_tokens import ScimTokenCache
 from gateway.admin.app import create_admin_app
 from gateway.auth_wiring import add_product_token_routes
 from gateway.config import Settings
+from gateway.console.app import create_console_app
 from gateway.directory.app import create_directory_app
 from gateway.errors import json_errors
 from gateway.event_delivery import install_event_delivery
@@ -43,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp("/scim/v2", create_scim_subapp(app))
     add_product_token_routes(app)
     app.add_subapp("/directory/v1", create_directory_app())
+    app.add_subapp("/console", create_console_app())
     return app
 
 

@@ -56,6 +56,11 @@ class Settings:
     event_delivery_max_retry_seconds: float = 3600.0
     event_delivery_lease_seconds: float = 60.0
     event_endpoint_disable_after_seconds: float = 3 * 24 * 3600.0
+    # The admin console: how long a portal or magic link stays valid, and when a session ends
+    # (after this long unused, and this long after sign-in whatever happens).
+    console_link_lifetime_seconds: int = 600
+    console_session_idle_seconds: int = 1800
+    console_session_max_seconds: int = 12 * 3600
     # Billing.
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
@@ -142,6 +147,9 @@ _ENV_FIELDS: dict[str, type] = {
     "event_endpoint_disable_after_seconds": float,
     "event_retention_days": int,
     "prune_interval_seconds": float,
+    "console_link_lifetime_seconds": int,
+    "console_session_idle_seconds": int,
+    "console_session_max_seconds": int,
     "stripe_secret_key": str,
     "stripe_webhook_secret": str,
     "stripe_api_base": str,

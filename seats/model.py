@@ -110,3 +110,15 @@ class MemberRef:
     value: str
     type: str
     display: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of an org's audit trail: who (`console:<email>`, `admin`, ...) did what."""
+
+    id: int
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, Any]
+    created_at: datetime

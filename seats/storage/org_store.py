@@ -107,3 +107,19 @@ def _to_org(row: Mapping[str, Any]) -> Org:
         stripe_customer_id=row.get("stripe_customer_id"),
         stripe_subscription_id=row.get("stripe_subscription_id"),
     )
+
+
+async def ids_listing_admin(conn: AsyncConnection, email: str) -> list[str]:
+    """The orgs whose admin list holds `email` (compared lower-cased), oldest first."""
+    if conn.dialect.name == "postgresql":
+        addresses = sa.func.jsonb_array_elements_text(orgs.c.admin_emails).table_valued("value")
+    else:
+        addresses = sa.func.json_each(orgs.c.admin_emails).table_valued("value")
+    listed = (
+        sa.select(sa.literal(1))
+        .select_from(addresses)
+        .where(sa.func.lower(addresses.c.value) == email.lower())
+        .exists()
+    )
+    rows = await conn.execute(sa.select(orgs.c.id).where(listed).order_by(orgs.c.created_at))
+    return [row.id for row in rows]

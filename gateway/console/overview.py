@@ -1,0 +1,27 @@
+"""The overview page: seats used, available, purchased and over the limit, a pending downgrade,
+the newest alerts."""
+
+from aiohttp import web
+
+from gateway.alert_channels import describe
+from gateway.console.render import render
+from gateway.keys import DATABASE
+from seats.overview import org_overview
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/orgs/{org_id}")
+async def overview_page(request: web.Request) -> web.Response:
+    async with request.config_dict[DATABASE].read() as conn:
+        overview = await org_overview(conn, request.match_info["org_id"])
+    return render(
+        "overview.html",
+        request,
+        {
+            "org": overview.org,
+            "seats": overview.seats,
+            "downgrade": overview.pending_downgrade,
+            "alerts": [(alert, describe(alert)) for alert in overview.recent_alerts],
+        },
+    )
