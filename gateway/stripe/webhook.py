@@ -2,7 +2,9 @@
 `seats.billing.service.process_webhook_event`.
 
 - The `Stripe-Signature` header is checked over the raw body with the endpoint secret; a bad,
-  missing or stale (older than 5 minutes) signature is refused with 400 `invalid_signature`.
+  missing, stale or future (more than the tolerance, 5 minutes, either way) signature is
+  refused with 400 `invalid_signature`. A signed body that is not an event (not a JSON object,
+  nested too deep, no id or type) is 400 `malformed_json`.
 - An event is a trigger, never data: the subscription it concerns is re-fetched and applied, so
   duplicates, late and out-of-order events converge on Stripe's state.
 - Its id is recorded in the transaction that applies it: a redelivery is acknowledged and does
@@ -20,7 +22,7 @@ from aiohttp import web
 from gateway.errors import ApiError
 from gateway.keys import DATABASE, SETTINGS
 from gateway.stripe.settings import BILLING_OPTIONS, billing_of
-from gateway.stripe.signatures import InvalidWebhook, verify_webhook
+from gateway.stripe.signatures import InvalidWebhook, NotAnEvent, verify_webhook
 from seats.billing import BillingUnavailable
 from seats.billing.service import process_webhook_event
 
@@ -43,6 +45,8 @@ async def stripe_webhook(request: web.Request) -> web.Response:
             secret,
             tolerance_seconds=request.config_dict[BILLING_OPTIONS].webhook_tolerance_seconds,
         )
+    except NotAnEvent as exc:
+        raise ApiError(400, "malformed_json", str(exc)) from exc
     except InvalidWebhook as exc:
         raise ApiError(
             400, "invalid_signature", f"the Stripe-Signature header does not verify: {exc}"
