@@ -21,6 +21,7 @@ from gateway.scim_wiring import create_scim_subapp
 from gateway.stripe.wiring import install_billing
 from gateway.worker import install_worker
 from seats.storage.database import Database
+from seats.storage.readiness import check_writable
 
 access_log = logging.getLogger("seatgate.access")
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings) -> web.Application:
     install_worker(app)
     install_event_delivery(app)
     app.router.add_get("/healthz", _health)
+    app.router.add_get("/readyz", _ready)
     app.add_subapp("/admin/v1", create_admin_app())
     app.add_subapp("/scim/v2", create_scim_subapp(app))
     add_product_token_routes(app)
@@ -60,9 +62,15 @@ async def _database_lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _health(request: web.Request) -> web.Response:
-    async with request.config_dict[DATABASE].read() as conn:
-        await conn.exec_driver_sql("SELECT 1")
+    """Liveness: the process serves HTTP. It does not ask the database, so an orchestrator
+    does not restart a gateway that is waiting for its storage to come back (that is /readyz)."""
     return web.json_response({"status": "ok"})
+
+
+async def _ready(request: web.Request) -> web.Response:
+    """Readiness: a write commits now; 503 storage_unavailable (gateway/errors.py) otherwise."""
+    await check_writable(request.config_dict[DATABASE])
+    return web.json_response({"status": "ready"})
 
 
 @web.middleware

@@ -1,7 +1,10 @@
 """JSON errors for the non-SCIM endpoints: `{"error": code, "detail": sentence}`.
 
-Domain errors carry no HTTP status; this is where they get one. Anything unexpected is logged
-with the request id and answered with a 500 body that says so, never a stack trace.
+Domain errors carry no HTTP status; this is where they get one. A storage failure (disk full,
+database read-only or unreachable, a lock or pool timeout: seats/storage/failures.py) is 503
+`storage_unavailable` with `Retry-After`, because the same request may succeed once storage is
+back. Anything else unexpected is logged with the request id and answered with a 500 body that
+says so, never a stack trace.
 """
 
 import json
@@ -11,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from seats import errors
+from seats.storage.failures import RETRY_AFTER_SECONDS, StorageUnavailable, is_storage_failure
 
 log = logging.getLogger("seatgate.errors")
 
@@ -40,6 +44,16 @@ def json_error(status: int, code: str, detail: str, **extra: object) -> web.Resp
     return web.json_response({"error": code, "detail": detail, **extra}, status=status)
 
 
+def storage_unavailable_response(exc: BaseException) -> web.Response:
+    """503 for a storage failure; the detail names the cause only when seatgate found it
+    itself (the driver's message may name hosts and paths)."""
+    cause = f" ({exc})" if isinstance(exc, StorageUnavailable) else ""
+    detail = f"the database is unavailable right now{cause}; retry later"
+    response = json_error(503, "storage_unavailable", detail)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def domain_error_response(error: errors.DomainError) -> web.Response:
     status = next((s for kind, s in STATUS_BY_DOMAIN_ERROR.items() if isinstance(error, kind)), 400)
     return json_error(status, error.code, error.detail, **error.context)
@@ -62,7 +76,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    except Exception:
+    except Exception as exc:
+        if is_storage_failure(exc):
+            log.warning("storage failure on %s %s: %r", request.method, request.path, exc)
+            return storage_unavailable_response(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(500, "internal_error", "the gateway failed to handle this request")
 

@@ -21,13 +21,14 @@ from typing import Any
 from aiohttp import web
 
 from scim import bulk, discovery, groups, users
-from scim.errors import MEDIA_TYPE, error_response
+from scim.errors import MEDIA_TYPE, error_response, storage_unavailable
 from scim.keys import DATABASE, ORG_FOR_TOKEN, ORG_ID, RATE_LIMITER, SETTINGS, TokenLookup
 from scim.protocol import ScimContext, ScimRequest, ScimResponse, ScimSettings
 from scim.rate_limit import RateLimiter
 from scim.routing import Router
 from scim.user_mapping import unstorable
 from seats.storage.database import Database
+from seats.storage.failures import is_storage_failure
 
 log = logging.getLogger("seatgate.scim")
 
@@ -79,14 +80,17 @@ def _error(
 
 @web.middleware
 async def _scim_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Nothing leaves the SCIM sub-app but an RFC 7644 body, a bug included (logged, 500)."""
+    """Nothing leaves the SCIM sub-app but an RFC 7644 body: a storage failure (in the token
+    lookup, say) is 503, a bug is logged and 500."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         return _error(exc.status, exc.reason)
-    except Exception:
+    except Exception as exc:
+        if is_storage_failure(exc):
+            return to_web_response(storage_unavailable(exc))
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error(500, "the gateway failed to handle this request")
 

@@ -7,6 +7,9 @@ Operations raise; they never build error bodies by hand. What they may raise:
 - a pydantic `ValidationError` from a scim2-models `model_validate` (mapped with
   `Error.from_validation_errors`: structure errors are invalidSyntax, values invalidValue);
 - a domain error from `seats.errors` (no HTTP status there: it is given one here);
+- a storage failure (seats/storage/failures.py: disk full, database read-only or unreachable,
+  a lock or pool timeout): 503 with `Retry-After` (RFC 7231 §6.6.4, §7.1.3), so an IdP retries
+  the operation later instead of counting it failed;
 - anything else is a bug: it is logged and answered with a 500 SCIM body, never a traceback.
 
 `guarded(operation, request, context)` runs an operation and always answers a ScimResponse;
@@ -28,6 +31,7 @@ from scim2_models import (
 
 from scim.protocol import Operation, ScimContext, ScimRequest, ScimResponse
 from seats import errors as domain
+from seats.storage.failures import RETRY_AFTER_SECONDS, is_storage_failure
 
 log = logging.getLogger("seatgate.scim")
 
@@ -77,6 +81,16 @@ def domain_exception(exc: domain.DomainError) -> SCIMException:
     return InvalidValueException(detail=exc.detail)
 
 
+def storage_unavailable(exc: BaseException) -> ScimResponse:
+    """503: nothing was written, the same request may succeed once storage is back."""
+    log.warning("storage failure in a SCIM request: %r", exc)
+    return error_response(
+        503,
+        "the database is unavailable right now; retry later",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def response_for(exc: Exception) -> ScimResponse:
     """The SCIM error response for any exception an operation raised."""
     if isinstance(exc, SCIMException):
@@ -85,6 +99,8 @@ def response_for(exc: Exception) -> ScimResponse:
         return validation_error_response(exc)
     if isinstance(exc, domain.DomainError):
         return exception_response(domain_exception(exc))
+    if is_storage_failure(exc):
+        return storage_unavailable(exc)
     log.error("unhandled error in a SCIM operation", exc_info=exc)
     return error_response(500, "the gateway failed to handle this request")
 
