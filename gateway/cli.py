@@ -11,6 +11,7 @@ from aiohttp import web
 from auth.admin_tokens import generate_if_needed
 from gateway.app import create_app
 from gateway.config import Settings, SettingsError
+from gateway.identifier_commands import add_identifier_commands
 from gateway.key_commands import add_key_commands
 from gateway.migrate import upgrade
 from gateway.stripe.commands import add_billing_commands
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_key_commands(sub, _database_option)
     add_billing_commands(sub, _database_option)
+    add_identifier_commands(sub, _database_option)
     return parser
 
 

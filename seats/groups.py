@@ -91,10 +91,11 @@ async def update_group(
     after = before
     renamed = False
     if draft is not None and draft != _as_draft(before):
-        if fold(draft.display_name) != fold(before.display_name):
+        rekeyed = fold(draft.display_name) != fold(before.display_name)
+        if rekeyed:
             await _check_display_name_free(conn, org_id, draft.display_name)
         try:
-            await group_store.update_attributes(conn, group_id, draft)
+            await group_store.update_attributes(conn, group_id, draft, rekey=rekeyed)
         except group_store.DisplayNameTaken:
             raise _display_name_taken(draft.display_name) from None
         after = replace(

@@ -16,7 +16,7 @@ from seats import capacity, event_log, members, occupancy, seating
 from seats.clock import new_id, utcnow
 from seats.errors import DuplicateInvite, InvalidValue, InviteNotPending, NotFound, SeatLimitReached
 from seats.events import InviteCreated
-from seats.identifiers import fold
+from seats.identifiers import identifier_key
 from seats.ledger import Reason
 from seats.model import Member, MemberDraft, SeatStatus
 from seats.storage import invite_store
@@ -50,7 +50,7 @@ async def create_invite(
     validate_invite(email, role)
     now = now or utcnow()
     org = await capacity.lock_for_seats(conn, org_id, now=now)
-    key = fold(email)
+    key = identifier_key(email, "email")
     await _refuse_duplicates(conn, org_id, email, key, now=now)
     counts = await occupancy.usage(conn, org_id, now=now)
     status, grow_to = seating.decide(

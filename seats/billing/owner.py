@@ -10,14 +10,13 @@ and quantities - is never touched, so no seat is lost in the move.
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import outbox
 from seats.billing.capacity import SubscriptionSnapshot
 from seats.clock import utcnow
 from seats.errors import InvalidValue
+from seats.identifiers import fold
 from seats.storage import billing_store
 from seats.storage.billing_store import HeldPurchase
 
@@ -27,8 +26,9 @@ BILLING_ATTACH = "billing_attach"
 
 
 def email_key(email: str) -> str:
-    """Emails compare case-insensitively (the local part too: buyers retype their address)."""
-    return unicodedata.normalize("NFC", email.strip()).lower()
+    """Emails compare by seats.identifiers.fold (the local part too: buyers retype their
+    address)."""
+    return fold(email.strip())
 
 
 def validate_owner_email(value: object) -> str:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats.identifiers import fold
+from seats.identifiers import fold, identifier_key
 from seats.model import Group, GroupDraft
 from seats.storage.tables import UTCDateTime, groups
 
@@ -63,10 +63,14 @@ async def insert_group(
     return to_group(values)
 
 
-async def update_attributes(conn: AsyncConnection, group_id: str, draft: GroupDraft) -> None:
+async def update_attributes(
+    conn: AsyncConnection, group_id: str, draft: GroupDraft, *, rekey: bool
+) -> None:
     """Write a group's attributes (its version moves with bump_versions); raise
-    DisplayNameTaken if another group has the name."""
-    statement = groups.update().where(groups.c.id == group_id).values(_draft_columns(draft))
+    DisplayNameTaken if another group has the name. The key is written only with `rekey` (the
+    displayName folds differently): a group the 0005 migration set aside keeps its own."""
+    columns = _draft_columns(draft, keyed=rekey)
+    statement = groups.update().where(groups.c.id == group_id).values(columns)
     await _write(conn, statement)
 
 
@@ -90,13 +94,15 @@ async def _write(conn: AsyncConnection, statement: sa.Executable) -> None:
         raise DisplayNameTaken from None
 
 
-def _draft_columns(draft: GroupDraft) -> dict[str, Any]:
-    return {
+def _draft_columns(draft: GroupDraft, *, keyed: bool = True) -> dict[str, Any]:
+    columns = {
         "display_name": draft.display_name,
-        "display_name_key": fold(draft.display_name),
         "external_id": draft.external_id,
         "resource": draft.resource,
     }
+    if keyed:
+        columns["display_name_key"] = identifier_key(draft.display_name, "displayName")
+    return columns
 
 
 def to_group(row: Mapping[str, Any]) -> Group:

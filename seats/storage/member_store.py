@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats.identifiers import fold
+from seats.identifiers import fold, identifier_key
 from seats.model import Member, MemberDraft, SeatStatus
 from seats.storage.tables import group_members, groups, members
 
@@ -73,7 +73,8 @@ async def insert_member(
     now: datetime,
 ) -> Member:
     """Insert a member at version 1, queued for seats from `now`, and return it; raise
-    UserNameTaken if the userName is (the index is the check: no read before the insert)."""
+    UserNameTaken if the userName is (the index is the check: no read before the insert), and
+    InvalidValue if its key (seats/identifiers.py) is empty or too long."""
     values = {
         "id": member_id,
         "org_id": org_id,
@@ -108,7 +109,9 @@ async def update_member(
     `queues_again` puts the member at the back of the seat queue. Raise UserNameTaken if
     another member has the userName."""
     values: dict[str, Any] = {
-        **_draft_columns(draft),
+        # A userName that folds as before keeps its stored key: a row the 0005 migration set
+        # aside (a second row with one key) must stay updatable, deactivation above all.
+        **_draft_columns(draft, keyed=fold(before.user_name) != fold(draft.user_name)),
         "seat_status": seat_status.value,
         "exempt": exempt,
         "version": before.version + 1,
@@ -155,20 +158,23 @@ async def groups_of_members(
     return found
 
 
-def _draft_columns(draft: MemberDraft) -> dict[str, Any]:
-    return {
+def _draft_columns(draft: MemberDraft, *, keyed: bool = True) -> dict[str, Any]:
+    """The draft as columns; `keyed` False leaves the stored user_name_key as it is."""
+    columns = {
         "user_name": draft.user_name,
-        "user_name_key": fold(draft.user_name),
         "external_id": draft.external_id,
         "display_name": draft.display_name,
         "given_name": draft.given_name,
         "family_name": draft.family_name,
         "email": draft.email,
-        "email_key": fold(draft.email) if draft.email else None,
+        "email_key": identifier_key(draft.email, "emails.value") if draft.email else None,
         "user_type": draft.user_type,
         "active": draft.active,
         "resource": draft.resource,
     }
+    if keyed:
+        columns["user_name_key"] = identifier_key(draft.user_name, "userName")
+    return columns
 
 
 def to_member(row: Mapping[str, Any]) -> Member:

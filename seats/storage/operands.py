@@ -9,6 +9,7 @@ instead of SQL's three-valued "unknown". The values were checked when the seats.
 comparison was built, so nothing here refuses.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,11 +32,11 @@ _ORDERING = {
 class Operand:
     """A single-valued attribute as a SQL expression.
 
-    `folded` says the stored value already is its case-insensitive comparison key (NFC,
-    lowercased: `members.user_name_key`), so the literal is folded and the column compared as
-    it is, which keeps unique indexes usable. `json_boolean` says the expression is the JSON
-    spelling of a boolean ('true' / 'false'). `nullable` False lets predicates skip the
-    `IS NOT NULL` guard on NOT NULL columns.
+    `folded` says the stored value already is its case-insensitive comparison key
+    (seats.identifiers.fold: `members.user_name_key`), so the literal is folded the same way
+    and the column compared as it is, which keeps unique indexes usable. `json_boolean` says
+    the expression is the JSON spelling of a boolean ('true' / 'false'). `nullable` False lets
+    predicates skip the `IS NOT NULL` guard on NOT NULL columns.
     """
 
     expression: sa.ColumnElement[Any]
@@ -84,7 +85,13 @@ class Operand:
         return sa.func.lower(self.expression)
 
     def _literal(self, value: str) -> str:
-        return value if self.case_exact else fold(value)
+        if self.case_exact:
+            return value
+        if self.folded:
+            return fold(value)
+        # Compared with SQL's lower() of the column: lowercase the literal the same way (a full
+        # fold would turn 'ß' into 'ss', which lower('ß') never equals).
+        return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).lower())
 
     def _compare_string(self, op: Op, value: str) -> sa.ColumnElement[bool]:
         key, literal = self._key(), self._literal(value)

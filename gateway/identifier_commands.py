@@ -1,0 +1,55 @@
+"""`seatgate identifiers set-aside`: the users and groups migration 0005 set aside because their
+identifier now compares equal to an older one's (or is too long), until an admin resolves them."""
+
+import argparse
+import asyncio
+from collections.abc import Callable
+
+from gateway.config import Settings
+from gateway.migrate import upgrade
+from seats.storage.database import Database
+from seats.storage.identifier_store import SetAside, set_aside
+
+
+def add_identifier_commands(
+    sub: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    database_option: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    identifiers = sub.add_parser("identifiers", help="inspect userName and displayName keys")
+    actions = identifiers.add_subparsers(required=True, metavar="ACTION")
+    listing = actions.add_parser(
+        "set-aside",
+        help="list users and groups whose name compares equal to an older one's (docs/seats.md)",
+    )
+    database_option(listing)
+    listing.set_defaults(command=set_aside_command)
+
+
+def set_aside_command(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url)
+    rows = asyncio.run(_load(settings))
+    for row in rows:
+        print(describe(row))
+    print(f"{len(rows)} set aside")
+    return 0
+
+
+def describe(row: SetAside) -> str:
+    attribute = "userName" if row.kind == "user" else "displayName"
+    why = (
+        f"compares equal to {row.kind} {row.holder_id}"
+        if row.holder_id
+        else "its key is too long"
+        if row.reason == "too-long"
+        else "the row that held its key is gone; it takes the key when its name next changes"
+    )
+    return f"org {row.org_id} {row.kind} {row.id} {attribute} {row.name!r}: {why}"
+
+
+async def _load(settings: Settings) -> list[SetAside]:
+    database = Database(settings.database_url)
+    try:
+        async with database.read() as conn:
+            return await set_aside(conn)
+    finally:
+        await database.dispose()
