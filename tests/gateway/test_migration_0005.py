@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from gateway.cli import main
 from gateway.migrate import alembic_config, upgrade_async
 from seats.errors import Conflict
 from seats.identifiers import SET_ASIDE_MARK
@@ -222,3 +223,14 @@ async def test_the_downgrade_restores_the_old_keys_also_of_the_rows_set_aside(
     assert keys["m1"] == "strasse" and keys["m3"] == "ß" and keys["m7"] == _wide("abc")
     assert keys["m5"] == "a\u200bb"
     assert keys["m2"] == "straße" and keys["m4"] == "ss" and keys["m6"] == "ab"
+
+
+def test_seatgate_identifiers_set_aside_lists_each_row_and_the_row_holding_its_key(
+    empty_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(_at_0004_with_rows(empty_database_url))
+    assert main(["identifiers", "set-aside", "--database-url", empty_database_url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "org org-a user m2 userName 'straße': compares equal to user m1" in lines
+    assert "org org-a group g2 displayName 'Finance': compares equal to group g1" in lines
+    assert lines[-1] == "4 set aside"
