@@ -24,6 +24,7 @@ from scim2_models import (
     User,
 )
 
+from scim.booleans import check_user_booleans
 from scim.protocol import ScimSettings
 from scim.responses import etag
 from scim.schemas import (
@@ -91,6 +92,7 @@ def check_schemas(payload: Any, core: str = USER_SCHEMA) -> None:
 def user_from_payload(payload: Any, scim_ctx: Context) -> User[Any]:
     """Validate a POST or PUT body (RFC 7644 §3.3, §3.5.1); read-only values are ignored."""
     check_schemas(payload)
+    check_user_booleans(payload)
     return UserResource.model_validate(payload, scim_ctx=scim_ctx, scim_policy=POLICY)
 
 

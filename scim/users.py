@@ -12,6 +12,7 @@ from typing import Any
 from scim2_models import Context, PatchOp, ResponseParameters
 
 from scim import paging, user_mapping
+from scim.booleans import check_patch_booleans
 from scim.filtering import user_filter, user_sort
 from scim.protocol import ScimContext, ScimRequest, ScimResponse
 from scim.responses import (
@@ -122,6 +123,7 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
     resource, then the result is written like a PUT. A patch that changes nothing writes
     nothing. Answers 200 with the resource."""
     params = response_params(request)
+    check_patch_booleans(request.body)
     patch = USER_PATCH.model_validate(
         request.body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
