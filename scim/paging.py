@@ -28,6 +28,7 @@ from typing import Any
 from scim2_models import Context, InvalidCursorException, SearchRequest
 
 from scim.schemas import DEFAULT_PAGE_SIZE, POLICY
+from seats.json_input import parse_json
 from seats.query import Condition, ListQuery, Position, Sort
 
 # Beyond this an OFFSET overflows SQLite's and PostgreSQL's integers; no page lies there.
@@ -86,7 +87,7 @@ class Cursor:
     def decode(cls, text: str, sort: str) -> "Cursor":
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            decoded_sort, (tag, value), created, member_id = json.loads(raw)
+            decoded_sort, (tag, value), created, member_id = parse_json(raw, top_level=list)
             if tag == "t":
                 value = datetime.fromisoformat(value)
             elif tag != "v" or isinstance(value, dict | list):
