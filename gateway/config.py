@@ -61,6 +61,11 @@ class Settings:
     console_link_lifetime_seconds: int = 600
     console_session_idle_seconds: int = 1800
     console_session_max_seconds: int = 12 * 3600
+    # Outgoing webhooks (alert channels, event endpoints) may not target loopback, private,
+    # link-local or other non-public addresses unless this is set (tests use loopback receivers).
+    allow_private_webhook_urls: bool = False
+    # A request body must arrive whole within this many seconds of its headers (else 408).
+    body_read_timeout_seconds: float = 30.0
     # Billing.
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
@@ -150,6 +155,8 @@ _ENV_FIELDS: dict[str, type] = {
     "console_link_lifetime_seconds": int,
     "console_session_idle_seconds": int,
     "console_session_max_seconds": int,
+    "allow_private_webhook_urls": bool,
+    "body_read_timeout_seconds": float,
     "stripe_secret_key": str,
     "stripe_webhook_secret": str,
     "stripe_api_base": str,
