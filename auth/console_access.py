@@ -25,8 +25,7 @@ from seats import audit
 from seats.clock import new_id, utcnow
 from seats.errors import InvalidValue
 from seats.model import Org
-from seats.orgs import get_org
-from seats.storage import org_store
+from seats.orgs import get_org, orgs_listing_admin
 
 LINK_PREFIX = "sglink"
 SESSION_PREFIX = "sgsess"
@@ -85,10 +84,8 @@ async def issue_magic_links(
 ) -> list[IssuedLink]:
     """One link per org whose admin list holds `email` (none for an unknown address)."""
     return [
-        await _issue(
-            conn, org_id, email=email, role=ConsoleRole.ADMIN, kind=MAGIC, lifetime=lifetime
-        )
-        for org_id in await org_store.ids_listing_admin(conn, email)
+        await _issue(conn, org, email=email, role=ConsoleRole.ADMIN, kind=MAGIC, lifetime=lifetime)
+        for org in await orgs_listing_admin(conn, email)
     ]
 
 

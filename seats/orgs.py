@@ -54,6 +54,13 @@ async def get_org(conn: AsyncConnection, org_id: str) -> Org:
     return org
 
 
+async def orgs_listing_admin(conn: AsyncConnection, email: str) -> list[Org]:
+    """The orgs whose admin list holds `email` (the console's sign-in by email), oldest first."""
+    return [
+        await get_org(conn, org_id) for org_id in await org_store.ids_listing_admin(conn, email)
+    ]
+
+
 async def lock_org(conn: AsyncConnection, org_id: str) -> Org:
     """Read the org and hold its row lock until the transaction ends (`OrgLock.take`)."""
     org, _ = await _LOCK.take(conn, {"org_id": org_id})
