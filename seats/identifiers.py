@@ -37,6 +37,10 @@ def fold(value: str) -> str:
     """The comparison key: NFKC (width and compatibility forms), full case fold, without
     default-ignorable code points, NFKC again (case folding can un-normalize: 'ΐ' folds to
     three code points)."""
+    if value.isascii():
+        # Most identifiers: ASCII is NFKC already, folds as it lowercases, and holds no
+        # default-ignorable code point.
+        return value.lower()
     folded = unicodedata.normalize("NFKC", value).casefold()
     return unicodedata.normalize("NFKC", _DEFAULT_IGNORABLE.sub("", folded))
 

@@ -12,7 +12,8 @@ folds to (`seats.identifiers.set_aside_key`: its own key, a WORD JOINER, `collis
 id), so it stays readable, updatable and deletable by id, but `userName eq` and new users with
 the name find the oldest. A key wider than its 512-character column is set aside as `too-long`.
 Each set-aside row is logged as a warning here; `seatgate identifiers set-aside` lists the ones
-still set aside (docs/seats.md says how to resolve them).
+still set aside (docs/seats.md says how to resolve them). The keys are computed by the fold the
+code has: a later change to it needs a migration of its own that re-keys again.
 
 Revision ID: 0005
 Revises: 0004
