@@ -1,4 +1,5 @@
-"""Organizations: create, read, change settings, and the per-org lock the seat rules rely on."""
+"""Organizations: create, read, list, change settings, and the per-org lock the seat rules rely
+on."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.clock import new_id, utcnow
+from seats.directory import CreatedKey, Page
 from seats.errors import InvalidValue, NotFound
 from seats.model import DEFAULT_EXEMPT_USER_TYPES, Org, SeatPolicy
 from seats.storage import org_store
@@ -52,6 +54,24 @@ async def get_org(conn: AsyncConnection, org_id: str) -> Org:
     if org is None:
         raise NotFound(f"organization {org_id} does not exist")
     return org
+
+
+async def list_orgs(
+    conn: AsyncConnection,
+    *,
+    limit: int,
+    after: CreatedKey | None = None,
+    search: str | None = None,
+) -> Page[Org, CreatedKey]:
+    """A page of orgs, oldest first; `search` keeps those whose name contains it."""
+    rows = await org_store.page(
+        conn,
+        limit=limit + 1,
+        after=(after.created_at, after.id) if after else None,
+        name_contains=search,
+    )
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(tuple(rows[:limit]), CreatedKey(last.created_at, last.id) if last else None)
 
 
 async def orgs_listing_admin(conn: AsyncConnection, email: str) -> list[Org]:

@@ -5,7 +5,17 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 
+from auth.client_auth import plain_string
 from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_token
+from gateway.directory.paging import (
+    PAGING_PARAMETERS,
+    check_parameters,
+    created_cursor,
+    page_response,
+    parse_created_after,
+    parse_limit,
+    single_parameter,
+)
 from gateway.errors import ApiError, read_json_object
 from gateway.keys import DATABASE, SCIM_TOKENS
 from gateway.stripe import org_hooks
@@ -14,6 +24,9 @@ from seats.model import Org, SeatPolicy
 from seats.org_settings import change_settings
 
 routes = web.RouteTableDef()
+
+_ORGS = "orgs"
+MAX_SEARCH_LENGTH = 200
 
 _SETTABLE = {
     "name",
@@ -40,6 +53,24 @@ async def create_org(request: web.Request) -> web.Response:
         held = await org_hooks.claim_for_new_org(conn, org.id, owner_email)
     org = await org_hooks.attach_claimed(request, org, held)
     return web.json_response(org_json(org), status=201)
+
+
+@routes.get("/orgs")
+async def list_orgs(request: web.Request) -> web.Response:
+    """Orgs oldest first, `?after=<next_cursor>&limit=` paged like the directory API; `q`
+    keeps those whose name contains it (case-insensitive)."""
+    check_parameters(request, (*PAGING_PARAMETERS, "q"))
+    search = single_parameter(request, "q")
+    if search is not None and not plain_string(search, MAX_SEARCH_LENGTH):
+        raise ApiError(400, "invalid_request", f"q must be 1 to {MAX_SEARCH_LENGTH} characters")
+    async with request.config_dict[DATABASE].read() as conn:
+        page = await org_service.list_orgs(
+            conn,
+            limit=parse_limit(request),
+            after=parse_created_after(request, _ORGS),
+            search=search,
+        )
+    return page_response(page, org_json, created_cursor(_ORGS))
 
 
 @routes.get("/orgs/{org_id}")

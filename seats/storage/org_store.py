@@ -123,3 +123,20 @@ async def ids_listing_admin(conn: AsyncConnection, email: str) -> list[str]:
     )
     rows = await conn.execute(sa.select(orgs.c.id).where(listed).order_by(orgs.c.created_at))
     return [row.id for row in rows]
+
+
+async def page(
+    conn: AsyncConnection,
+    *,
+    limit: int,
+    after: tuple[datetime, str] | None,
+    name_contains: str | None,
+) -> list[Org]:
+    """Orgs in (created_at, id) order after `after`; `name_contains` matches case-insensitively."""
+    query = sa.select(orgs)
+    if after is not None:
+        query = query.where(sa.tuple_(orgs.c.created_at, orgs.c.id) > sa.tuple_(*after))
+    if name_contains:
+        query = query.where(orgs.c.name.icontains(name_contains, autoescape=True))
+    rows = await conn.execute(query.order_by(orgs.c.created_at, orgs.c.id).limit(limit))
+    return [_to_org(row) for row in rows.mappings()]
