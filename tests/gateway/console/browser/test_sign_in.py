@@ -86,3 +86,20 @@ async def test_signing_out_ends_the_session(live: LiveConsole, page: Page):
     await page.goto(f"{live.base_url}/console/orgs/{org['id']}")
     await expect(page).to_have_url(f"{live.base_url}/console/login")
     await screenshot(page, "sign-in")
+
+
+async def test_the_overview_fits_a_phone_and_works_by_keyboard(live: LiveConsole, page: Page):
+    org = await create_org(live.api, name="Acme", seat_limit=5)
+    await page.set_viewport_size({"width": 375, "height": 800})
+    await page.goto((await portal_link(live.api, org["id"]))["url"])
+
+    await expect(page.get_by_test_id("seats-purchased")).to_have_text("5")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+    await screenshot(page, "overview-375")
+
+    # The first Tab reaches the skip link, the next ones the page links, in reading order.
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Overview")).to_be_focused()
