@@ -35,6 +35,9 @@ from seats.billing import (
     CheckoutLine,
     CheckoutSession,
     Effective,
+    InvoiceLine,
+    InvoicePreview,
+    QuantityChange,
     SubscriptionSnapshot,
 )
 
@@ -216,6 +219,51 @@ class StripeBilling:
                 params={"metadata": {ORG_ID: org_id}},
                 options={"idempotency_key": f"{idempotency_key}.customer"},
             )
+
+    async def preview_invoice(
+        self, subscription_id: str, *, change: QuantityChange | None = None
+    ) -> InvoicePreview:
+        """`Invoice.create_preview`: the upcoming invoice, with the change's prorations (Stripe
+        lists them as lines whose `parent.subscription_item_details.proration` is true)."""
+        params: dict[str, Any] = {"subscription": subscription_id}
+        if change is not None:
+            params["subscription_details"] = {
+                "items": [{"id": change.item_id, "quantity": change.quantity}],
+                # As set_seat_quantity will send it: a period-end decrease is not prorated.
+                "proration_behavior": "create_prorations" if change.effective == "now" else "none",
+                "proration_date": int(self._clock().timestamp()),
+            }
+        async with _translate_errors():
+            invoice = (await self._client.v1.invoices.create_preview_async(params)).to_dict()
+        return _invoice_preview(invoice)
+
+    async def create_portal_session(self, customer_id: str, *, return_url: str) -> str:
+        async with _translate_errors():
+            session = await self._client.v1.billing_portal.sessions.create_async(
+                {"customer": customer_id, "return_url": return_url}
+            )
+        return session.url
+
+
+def _invoice_preview(invoice: dict[str, Any]) -> InvoicePreview:
+    lines = []
+    for line in invoice["lines"]["data"]:
+        details = (line.get("parent") or {}).get("subscription_item_details") or {}
+        lines.append(
+            InvoiceLine(
+                description=line.get("description") or "",
+                amount=line["amount"],
+                proration=bool(details.get("proration")),
+            )
+        )
+    # An upcoming invoice is attempted at the renewal; its own period is the one ending then.
+    due = invoice.get("next_payment_attempt") or invoice.get("period_end")
+    return InvoicePreview(
+        currency=invoice["currency"],
+        amount_due=invoice["amount_due"],
+        lines=tuple(lines),
+        due_at=datetime.fromtimestamp(due, UTC) if due else None,
+    )
 
 
 @asynccontextmanager

@@ -59,6 +59,7 @@ def _item_snapshot(item: Mapping[str, Any]) -> ItemSnapshot:
     item_meta = item.get("metadata") or {}
     paid_until = _count(item_meta.get(PAID_UNTIL), item["id"], PAID_UNTIL)
     period_end = item.get("current_period_end")
+    recurring = price.get("recurring") or {}
     return ItemSnapshot(
         id=item["id"],
         price_id=price["id"],
@@ -74,6 +75,10 @@ def _item_snapshot(item: Mapping[str, Any]) -> ItemSnapshot:
         current_period_end=_datetime(period_end),
         paid_quantity=_count(item_meta.get(PAID_QUANTITY), item["id"], PAID_QUANTITY),
         paid_until=_datetime(paid_until),
+        interval=recurring.get("interval"),
+        interval_count=recurring.get("interval_count") or 1,
+        unit_amount=price.get("unit_amount"),
+        currency=price.get("currency"),
     )
 
 

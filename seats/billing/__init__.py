@@ -30,6 +30,9 @@ from seats.billing.port import (
     CheckoutLine,
     CheckoutSession,
     Effective,
+    InvoiceLine,
+    InvoicePreview,
+    QuantityChange,
 )
 
 __all__ = [
@@ -41,8 +44,11 @@ __all__ = [
     "CheckoutLine",
     "CheckoutSession",
     "Effective",
+    "InvoiceLine",
+    "InvoicePreview",
     "ItemSnapshot",
     "LegacyPrice",
+    "QuantityChange",
     "SeatRole",
     "SubscriptionSnapshot",
     "capacity_from_subscription",

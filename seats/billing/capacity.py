@@ -48,6 +48,11 @@ class ItemSnapshot:
     current_period_end: datetime | None = None
     paid_quantity: int | None = None
     paid_until: datetime | None = None
+    # The price's billing period (`month` x 6 is six-monthly) and amount per unit, for display.
+    interval: str | None = None
+    interval_count: int = 1
+    unit_amount: int | None = None  # minor units; None for tiered prices
+    currency: str | None = None
 
     def quantity_at(self, now: datetime) -> int:
         """Units the customer has paid for at `now` (never below the current quantity)."""

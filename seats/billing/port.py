@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol
 
 from seats.billing.capacity import SubscriptionSnapshot
@@ -47,6 +48,39 @@ class CheckoutLine:
 class CheckoutSession:
     id: str
     url: str
+
+
+@dataclass(frozen=True)
+class QuantityChange:
+    """A seat item's quantity as a preview should assume it; "now" is prorated, "period_end"
+    is not (the next renewal bills the new number)."""
+
+    item_id: str
+    quantity: int
+    effective: Effective
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    description: str
+    amount: int  # in the currency's minor unit; negative for a credit
+    proration: bool
+
+
+@dataclass(frozen=True)
+class InvoicePreview:
+    """The subscription's next invoice as the provider would draw it up now."""
+
+    currency: str
+    amount_due: int  # minor units
+    lines: tuple[InvoiceLine, ...]
+    # When it is due: the next renewal (None if the provider does not say).
+    due_at: datetime | None
+
+    @property
+    def proration_amount(self) -> int:
+        """What the change itself adds (or credits) for the rest of the current period."""
+        return sum(line.amount for line in self.lines if line.proration)
 
 
 class BillingPort(Protocol):
@@ -98,4 +132,14 @@ class BillingPort(Protocol):
         self, subscription_id: str, org_id: str, *, idempotency_key: str
     ) -> None:
         """Tag an owner-scoped purchase (and its customer) with the organization it now serves."""
+        ...
+
+    async def preview_invoice(
+        self, subscription_id: str, *, change: QuantityChange | None = None
+    ) -> InvoicePreview:
+        """The subscription's next invoice, as it would be after `change` (none: as it is)."""
+        ...
+
+    async def create_portal_session(self, customer_id: str, *, return_url: str) -> str:
+        """A short-lived link into the provider's customer portal; back to `return_url`."""
         ...

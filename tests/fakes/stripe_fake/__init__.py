@@ -4,8 +4,9 @@
         client = stripe.StripeClient("sk_test_x", base_addresses={"api": fake.base_url}, ...)
 
 Modules: `store` (records, clock, rendering), `catalog` / `subscriptions` / `lifecycle` (what
-Stripe does), `routes` (HTTP surface), `traffic` (auth, failures, idempotency, request log),
-`webhooks` (signed delivery), `controller` (the `StripeFake` a test holds).
+Stripe does), `routes` (HTTP surface), `previews` (invoice previews, portal sessions),
+`traffic` (auth, failures, idempotency, request log), `webhooks` (signed delivery),
+`controller` (the `StripeFake` a test holds).
 """
 
 from tests.fakes.stripe_fake.controller import StripeFake, create_stripe_fake

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.stripe_fake import billing_routes, catalog, lifecycle, subscriptions
+from tests.fakes.stripe_fake import billing_routes, catalog, lifecycle, previews, subscriptions
 from tests.fakes.stripe_fake.routes import STORE_KEY, routes
 from tests.fakes.stripe_fake.store import Store
 from tests.fakes.stripe_fake.traffic import (
@@ -35,6 +35,7 @@ def create_stripe_fake(
     app[TRAFFIC_KEY] = traffic or Traffic()
     app.add_routes(routes)
     app.add_routes(billing_routes.routes)
+    app.add_routes(previews.routes)
     return app
 
 
