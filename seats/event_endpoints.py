@@ -30,6 +30,7 @@ from seats.outbox import backoff
 from seats.storage import endpoint_store, event_store
 from seats.storage.endpoint_store import DISABLED, ENABLED, Delivery, Endpoint
 from seats.storage.event_store import StoredEvent
+from seats.webhook_urls import refuse_private_host
 
 __all__ = ["DISABLED", "ENABLED", "Delivery", "DeliveryPolicy", "Endpoint"]
 
@@ -57,7 +58,8 @@ class EventBatch:
     through: int
 
 
-def validate_url(url: object) -> str:
+def validate_url(url: object, *, allow_private: bool = False) -> str:
+    """An http(s) URL with a host, under seats.webhook_urls' rule unless `allow_private`."""
     if not isinstance(url, str) or not 0 < len(url) <= MAX_URL_LENGTH:
         raise InvalidValue(f"url must be a string of 1 to {MAX_URL_LENGTH} characters")
     try:
@@ -71,6 +73,8 @@ def validate_url(url: object) -> str:
             "url must be an http(s) URL with a host, such as https://example.com/hook; "
             f"got {url[:100]!r}"
         )
+    if not allow_private:
+        refuse_private_host(url, field="url")
     return url
 
 
@@ -81,10 +85,11 @@ async def create_endpoint(
     org_id: str | None = None,
     types: Sequence[str] | None = None,
     now: datetime | None = None,
+    allow_private_url: bool = False,
 ) -> Endpoint:
     """A new enabled endpoint with a fresh signing secret, starting at the end of the log."""
     now = now or utcnow()
-    checked_url = validate_url(url)
+    checked_url = validate_url(url, allow_private=allow_private_url)
     if types is not None and not types:
         raise InvalidValue("types must name at least one event type; leave it out for all")
     chosen_types = None if types is None else feed.parse_types(types)

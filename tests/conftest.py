@@ -115,6 +115,8 @@ def settings(database_url: str) -> Settings:
         run_worker=False,
         scim_rate_limit_per_second=10_000,
         scim_rate_limit_burst=10_000,
+        # The tests' webhook receivers listen on loopback.
+        allow_private_webhook_urls=True,
     )
 
 

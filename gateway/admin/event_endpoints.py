@@ -2,8 +2,9 @@
 answer only), list, get, delete, the delivery log, and replay from a cursor.
 
 Bad input is a 400 (`invalid_request`): a url that is not http(s) with a host, an unknown event
-type, a malformed cursor. An unknown org or endpoint is a 404, a cursor older than the
-retention window a 410.
+type, a malformed cursor; a url at a loopback or private address is 400 `private_address`
+unless SEATGATE_ALLOW_PRIVATE_WEBHOOK_URLS is set (seats/webhook_urls.py). An unknown org or
+endpoint is a 404, a cursor older than the retention window a 410.
 """
 
 from datetime import datetime
@@ -12,10 +13,11 @@ from typing import Any
 from aiohttp import web
 
 from gateway.directory.paging import bad_request, check_parameters, parse_limit, single_parameter
-from gateway.errors import read_json_object
-from gateway.keys import DATABASE
+from gateway.errors import ApiError, read_json_object
+from gateway.keys import DATABASE, SETTINGS
 from seats import event_endpoints, feed
 from seats.errors import InvalidValue
+from seats.webhook_urls import PrivateWebhookUrl
 
 routes = web.RouteTableDef()
 
@@ -36,8 +38,14 @@ async def create_endpoint(request: web.Request) -> web.Response:
     try:
         async with request.config_dict[DATABASE].transaction() as conn:
             endpoint = await event_endpoints.create_endpoint(
-                conn, url=body.get("url"), org_id=org_id, types=types
+                conn,
+                url=body.get("url"),
+                org_id=org_id,
+                types=types,
+                allow_private_url=request.config_dict[SETTINGS].allow_private_webhook_urls,
             )
+    except PrivateWebhookUrl as error:
+        raise ApiError(400, error.code, error.detail) from None
     except InvalidValue as error:
         # A bad url or type is a bad request, not a rule of the domain refused.
         raise bad_request(error.detail) from None

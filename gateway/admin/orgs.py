@@ -17,11 +17,12 @@ from gateway.directory.paging import (
     single_parameter,
 )
 from gateway.errors import ApiError, read_json_object
-from gateway.keys import DATABASE, SCIM_TOKENS
+from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
 from gateway.stripe import org_hooks
 from seats import orgs as org_service
 from seats.model import Org, SeatPolicy
 from seats.org_settings import change_settings
+from seats.webhook_urls import PrivateWebhookUrl, refuse_private_host
 
 routes = web.RouteTableDef()
 
@@ -47,7 +48,7 @@ async def create_org(request: web.Request) -> web.Response:
     if "name" not in body:
         raise ApiError(422, "invalid_value", "name is required: the organization's display name")
     owner_email = org_hooks.pop_owner_email(body)
-    fields = validate_org_fields(body)
+    fields = validate_org_fields(body, allow_private_urls=_allow_private_urls(request))
     async with request.config_dict[DATABASE].transaction() as conn:
         org = await org_service.create_org(conn, **fields)
         held = await org_hooks.claim_for_new_org(conn, org.id, owner_email)
@@ -83,7 +84,9 @@ async def get_org(request: web.Request) -> web.Response:
 @routes.patch("/orgs/{org_id}")
 async def patch_org(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
-    fields = validate_org_fields(await read_json_object(request))
+    fields = validate_org_fields(
+        await read_json_object(request), allow_private_urls=_allow_private_urls(request)
+    )
     if "seat_limit" in fields:
         await org_hooks.refuse_if_billing_managed(request, org_id)
     async with request.config_dict[DATABASE].transaction() as conn:
@@ -139,8 +142,9 @@ async def delete_scim_token(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-def validate_org_fields(body: dict[str, Any]) -> dict[str, Any]:
-    """Check an org body field by field; every refusal says what is allowed."""
+def validate_org_fields(body: dict[str, Any], *, allow_private_urls: bool) -> dict[str, Any]:
+    """Check an org body field by field; every refusal says what is allowed. A webhook_url
+    at a loopback or private address is refused unless `allow_private_urls`."""
     unknown = sorted(set(body) - _SETTABLE)
     if unknown:
         raise ApiError(
@@ -174,7 +178,16 @@ def validate_org_fields(body: dict[str, Any]) -> dict[str, Any]:
         url = urlparse(str(fields["webhook_url"]))
         if url.scheme not in ("http", "https") or not url.netloc:
             raise ApiError(422, "invalid_value", "webhook_url must be an http(s) URL")
+        if not allow_private_urls:
+            try:
+                refuse_private_host(str(fields["webhook_url"]), field="webhook_url")
+            except PrivateWebhookUrl as error:
+                raise ApiError(400, error.code, error.detail) from None
     return fields
+
+
+def _allow_private_urls(request: web.Request) -> bool:
+    return request.config_dict[SETTINGS].allow_private_webhook_urls
 
 
 def org_json(org: Org) -> dict[str, Any]:

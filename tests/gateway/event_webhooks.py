@@ -70,6 +70,8 @@ def start_gateway(database_url: str, port: int, log: Path) -> subprocess.Popen[b
     env = {
         **os.environ,
         "SEATGATE_ADMIN_TOKEN": ADMIN_TOKEN,
+        # The receivers listen on loopback.
+        "SEATGATE_ALLOW_PRIVATE_WEBHOOK_URLS": "true",
         "SEATGATE_WORKER_POLL_SECONDS": "0.1",
         "SEATGATE_EVENT_DELIVERY_RETRY_SECONDS": "0.2",
         "SEATGATE_EVENT_DELIVERY_MAX_RETRY_SECONDS": "1",

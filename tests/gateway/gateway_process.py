@@ -35,7 +35,13 @@ async def gateway_process(
 def spawn_gateway(
     database_url: str, port: int, environment: dict[str, str]
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SEATGATE_ADMIN_TOKEN": ADMIN_TOKEN, **environment}
+    # The tests' webhook receivers listen on loopback.
+    env = {
+        **os.environ,
+        "SEATGATE_ADMIN_TOKEN": ADMIN_TOKEN,
+        "SEATGATE_ALLOW_PRIVATE_WEBHOOK_URLS": "true",
+        **environment,
+    }
     code = "import sys; from gateway.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.Popen(
         [sys.executable, "-c", code, "serve", "--port", str(port), "--database-url", database_url],
