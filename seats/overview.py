@@ -1,15 +1,19 @@
 """What an org's admins see first (the console's overview): the seat summary, the capacity cut
-scheduled next, and the newest alerts."""
+scheduled next, the newest alerts, and the seats used per day over the last 90 days."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import alerts, summary
 from seats.alerts import Alert
 from seats.capacity import CapacityChange
+from seats.clock import utcnow
 from seats.model import Org
 from seats.orgs import get_org
+from seats.storage import ledger_store
+from seats.usage_history import DayUsage, first_day, usage_by_day
 
 RECENT_ALERTS = 5
 
@@ -19,6 +23,7 @@ class Overview:
     org: Org
     seats: summary.SeatSummary
     recent_alerts: list[Alert]
+    usage: list[DayUsage]  # oldest first, the last one today
 
     @property
     def pending_downgrade(self) -> CapacityChange | None:
@@ -33,10 +38,25 @@ class Overview:
         return None
 
 
-async def org_overview(conn: AsyncConnection, org_id: str) -> Overview:
+async def org_overview(
+    conn: AsyncConnection, org_id: str, *, now: datetime | None = None
+) -> Overview:
+    now = now or utcnow()
     org = await get_org(conn, org_id)
+    seats = await summary.seat_summary(conn, org_id, now=now)
     return Overview(
         org=org,
-        seats=await summary.seat_summary(conn, org_id),
+        seats=seats,
         recent_alerts=await alerts.list_alerts(conn, org_id, limit=RECENT_ALERTS),
+        usage=await usage_history(conn, org_id, used_now=seats.used, now=now),
     )
+
+
+async def usage_history(
+    conn: AsyncConnection, org_id: str, *, used_now: int, now: datetime
+) -> list[DayUsage]:
+    """Seats used at the end of each of the last 90 days (UTC), walked back from `used_now`."""
+    today = now.astimezone(UTC).date()
+    since = datetime.combine(first_day(today), time(), tzinfo=UTC)
+    transitions = await ledger_store.transitions_by_day(conn, org_id, since=since)
+    return usage_by_day(transitions, used_today=used_now, today=today)

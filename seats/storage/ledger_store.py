@@ -1,16 +1,17 @@
-"""SQL of the seat ledger: append entries (one INSERT for a transaction's entries) and read an
-org's entries in id order. The table is append-only: nothing here updates or deletes."""
+"""SQL of the seat ledger: append entries (one INSERT for a transaction's entries), read an
+org's entries in id order, and count its status transitions per day (the overview's usage
+chart). The table is append-only: nothing here updates or deletes."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import SeatStatus
-from seats.storage.tables import seat_ledger
+from seats.storage.tables import members, seat_ledger
 
 _INSERT = seat_ledger.insert()
 
@@ -69,6 +70,60 @@ async def list_entries(
         query = query.where(seat_ledger.c.member_id == member_id)
     rows = (await conn.execute(query.order_by(seat_ledger.c.id).limit(limit))).mappings().all()
     return [_to_entry(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class DayTransitions:
+    """How many ledger entries of one day (UTC) moved a seat holder from `from_status` to
+    `to_status` for `reason`. `exempt` is the member's exemption as stored now (False for an
+    invite, and for a member since deleted, whose row is gone)."""
+
+    day: date
+    from_status: SeatStatus | None
+    to_status: SeatStatus | None
+    reason: str
+    exempt: bool
+    count: int
+
+
+async def transitions_by_day(
+    conn: AsyncConnection, org_id: str, *, since: datetime
+) -> list[DayTransitions]:
+    """An org's ledger entries from `since` on, counted per UTC day and transition."""
+    day = _utc_day(conn.dialect.name)
+    exempt = sa.func.coalesce(members.c.exempt, sa.false())
+    columns = (
+        day,
+        seat_ledger.c.from_status,
+        seat_ledger.c.to_status,
+        seat_ledger.c.reason,
+        exempt,
+    )
+    query = (
+        sa.select(*columns, sa.func.count())
+        .select_from(seat_ledger.outerjoin(members, members.c.id == seat_ledger.c.member_id))
+        .where(seat_ledger.c.org_id == org_id, seat_ledger.c.at >= since)
+        .group_by(*columns)
+    )
+    return [
+        DayTransitions(
+            day=value if isinstance(value, date) else date.fromisoformat(value),
+            from_status=SeatStatus(from_status) if from_status else None,
+            to_status=SeatStatus(to_status) if to_status else None,
+            reason=reason,
+            exempt=bool(is_exempt),
+            count=count,
+        )
+        for value, from_status, to_status, reason, is_exempt, count in await conn.execute(query)
+    ]
+
+
+def _utc_day(dialect: str) -> sa.ColumnElement[Any]:
+    if dialect == "sqlite":
+        # SQLite holds the UTC time as text ("2026-12-04 10:15:00.000000").
+        return sa.func.date(seat_ledger.c.at)
+    # A literal, not a bound parameter: GROUP BY must repeat the SELECT's expression exactly.
+    return sa.func.date(sa.func.timezone(sa.literal_column("'UTC'"), seat_ledger.c.at))
 
 
 def _to_entry(row: Mapping[str, Any]) -> LedgerEntry:
