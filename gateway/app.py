@@ -11,6 +11,7 @@ from aiohttp import web
 from auth.scim_tokens import ScimTokenCache
 from gateway.admin.app import create_admin_app
 from gateway.auth_wiring import add_product_token_routes
+from gateway.body_timeout import body_read_deadline
 from gateway.config import Settings
 from gateway.console.app import create_console_app
 from gateway.directory.app import create_directory_app
@@ -28,7 +29,8 @@ access_log = logging.getLogger("seatgate.access")
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[_request_id, json_errors], client_max_size=_max_body(settings)
+        middlewares=[body_read_deadline, _request_id, json_errors],
+        client_max_size=_max_body(settings),
     )
     app[SETTINGS] = settings
     under_way = app[REQUESTS_UNDER_WAY] = RequestsUnderWay()
