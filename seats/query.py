@@ -279,3 +279,41 @@ class ListQuery:
     after: Position | None = None
     limit: int | None = None
     with_total: bool = True
+
+
+# Past every code point: a string that starts with `p` lies in [p, p + _LAST_CODE_POINT).
+_LAST_CODE_POINT = "\U0010ffff"
+
+
+def starts_with(attribute: Attribute, prefix: str) -> Condition:
+    """`attribute sw prefix`, also written as the range of keys it selects, so a B-tree index
+    on the attribute's folded key can answer it (a LIKE pattern uses no index on SQLite,
+    whose LIKE is case-blind, nor on PostgreSQL outside the C locale). The `sw` keeps the
+    answer exact where the range is wider (a key continuing with U+10FFFF itself)."""
+    return And(
+        (
+            Comparison(attribute, Op.GE, prefix),
+            Comparison(attribute, Op.LT, prefix + _LAST_CODE_POINT),
+            Comparison(attribute, Op.SW, prefix),
+        )
+    )
+
+
+# What a person is found by: the fields a member search looks at.
+_NAME_FIELDS = (MemberField.GIVEN_NAME, MemberField.FAMILY_NAME, MemberField.DISPLAY_NAME)
+
+
+def member_search(text: str) -> Condition:
+    """Members a search for `text` finds, ignoring case: userName, primary email, given,
+    family or display name starting with it.
+
+    Prefixes rather than substrings, because a prefix is a range of an index: userName and
+    email through their folded, indexed keys. The three name columns carry no folded key,
+    so matching them reads each candidate row; a keyset page stops as soon as it is full.
+    """
+    text = text.strip()
+    if not text:
+        return Constant(True)
+    terms = [starts_with(MemberField.USER_NAME, text), starts_with(MemberField.EMAIL, text)]
+    terms += [Comparison(field, Op.SW, text) for field in _NAME_FIELDS]
+    return Or(tuple(terms))

@@ -23,9 +23,22 @@ def _where(target: Target, org_id: str, condition: Condition | None) -> sa.Colum
     return scoped if condition is None else sa.and_(scoped, condition_sql(target, condition))
 
 
-def _order_by(key: sa.ColumnElement[Any] | None, sort: Sort | None) -> list[Any]:
+def _nullable(target: Target, sort: Sort) -> bool:
+    """Whether rows can lack the sort value. A NOT NULL column's order needs no "missing
+    last" term, which would keep the planner from walking the column's index in order."""
+    promoted = target.fields.get(sort.attribute)
+    if promoted is None:
+        return True
+    if promoted.nullable is not None:
+        return promoted.nullable
+    return bool(getattr(promoted.expression, "nullable", True))
+
+
+def _order_by(key: sa.ColumnElement[Any] | None, sort: Sort | None, nullable: bool) -> list[Any]:
     if key is None or sort is None:
         return []
+    if not nullable:
+        return [key.desc() if sort.descending else key.asc()]
     missing = sa.case((key.is_(None), 1), else_=0)
     if sort.descending:
         return [missing.desc(), key.desc()]
@@ -33,7 +46,11 @@ def _order_by(key: sa.ColumnElement[Any] | None, sort: Sort | None) -> list[Any]
 
 
 def _after(
-    target: Target, position: Position, key: sa.ColumnElement[Any] | None, descending: bool
+    target: Target,
+    position: Position,
+    key: sa.ColumnElement[Any] | None,
+    descending: bool,
+    nullable: bool,
 ) -> sa.ColumnElement[bool]:
     """The rows that follow `position` in `_order_by` + (created_at, id) order."""
     created_at, row_id = target.table.c.created_at, target.table.c.id
@@ -50,7 +67,7 @@ def _after(
         return same_group if not descending else sa.or_(same_group, key.is_not(None))
     beyond = key < value if descending else key > value
     following = sa.or_(beyond, sa.and_(key == value, tail))
-    return following if descending else sa.or_(following, key.is_(None))
+    return following if descending or not nullable else sa.or_(following, key.is_(None))
 
 
 async def count_rows(
@@ -74,14 +91,15 @@ async def list_rows(
         total = await count_rows(conn, target, org_id, query.condition)
     table = target.table
     key = sort_sql(target, query.sort) if query.sort is not None else None
+    nullable = query.sort is None or _nullable(target, query.sort)
     where = _where(target, org_id, query.condition)
     if query.after is not None:
         descending = query.sort is not None and query.sort.descending
-        where = sa.and_(where, _after(target, query.after, key, descending))
+        where = sa.and_(where, _after(target, query.after, key, descending, nullable))
     statement = (
         sa.select(table)
         .where(where)
-        .order_by(*_order_by(key, query.sort), table.c.created_at, table.c.id)
+        .order_by(*_order_by(key, query.sort, nullable), table.c.created_at, table.c.id)
         .offset(query.offset)
     )
     if query.limit is not None:
