@@ -11,9 +11,9 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from auth import jws
-from auth.client_auth import AuthError, authenticate_client, plain_string
+from auth.client_auth import AuthError, authenticate_client, client_failure_limiter, plain_string
 from auth.keys import KeyRing
-from auth.rate_limit import FailureLimiter, Limit
+from auth.rate_limit import FailureLimiter
 from auth.tokens import (
     MemberInactive,
     MemberRef,
@@ -46,13 +46,7 @@ class ProductTokens:
             publish_delay_seconds=self.settings.publish_delay_seconds,
             refresh_seconds=self.settings.key_refresh_seconds,
         )
-        window = self.settings.failure_window_seconds
-        self.limiter = FailureLimiter(
-            {
-                "client": Limit(self.settings.client_failures_per_window, window),
-                "address": Limit(self.settings.address_failures_per_window, window),
-            }
-        )
+        self.limiter = client_failure_limiter(self.settings)
 
 
 PRODUCT_TOKENS = web.AppKey("product_tokens", ProductTokens)

@@ -1,4 +1,5 @@
-"""SCIM bearer tokens: one per IdP connection, each naming exactly one organization."""
+"""SCIM bearer tokens: one per IdP connection, each naming exactly one organization; the cache
+that spares known tokens a database round trip, and the throttling of unknown ones."""
 
 import time
 from collections.abc import Awaitable, Callable
@@ -8,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth.model import TokenInfo
+from auth.rate_limit import FailureLimiter, Limit, TooManyFailures, address_key
 from auth.secrets import digest, new_secret
 from auth.storage import scim_token_store
 from seats.clock import new_id, utcnow
@@ -55,29 +57,68 @@ async def revoke_scim_token(conn: AsyncConnection, org_id: str, token_id: str) -
         raise NotFound(f"SCIM token {token_id} does not exist or is already revoked")
 
 
+# Failure keys: the remote address, and one unknown token (by digest) at one remote address.
+ADDRESS = "address"
+TOKEN_AT_ADDRESS = "token_at_address"
+
+
+def scim_failure_limiter(*, clock: Callable[[], float] = time.monotonic) -> FailureLimiter:
+    """Backoff for unknown SCIM tokens: an IdP left configured with a revoked token repeats it
+    (backing off after 5 failures, without spending much of its address's count: IdPs such as
+    Okta and Entra provision many tenants from shared addresses), a guesser sends new ones
+    (backing off after 30 from one address). Waits double from 5 s up to 5 minutes; failures
+    stop counting after 15 minutes."""
+
+    def limit(failures: int) -> Limit:
+        return Limit(failures, 900.0, first_backoff_seconds=5.0, max_backoff_seconds=300.0)
+
+    return FailureLimiter({TOKEN_AT_ADDRESS: limit(5), ADDRESS: limit(30)}, clock=clock)
+
+
 class ScimTokenCache:
     """The organizations of recently seen SCIM tokens, so that a request does not cost a
-    database round trip to authenticate.
+    database round trip to authenticate, and the backoff of addresses that sent unknown ones.
 
     An entry lives `ttl_seconds`. A revocation made through this process clears the cache at
     once; another gateway process sharing the database honours it within `ttl_seconds`.
     Only tokens that were found are kept, by digest, never in the clear.
     """
 
-    def __init__(self, ttl_seconds: float = 30.0, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float = 30.0,
+        max_entries: int = 10_000,
+        failures: FailureLimiter | None = None,
+    ) -> None:
         self._ttl = ttl_seconds
         self._max_entries = max_entries
         self._entries: dict[str, tuple[str, float]] = {}
+        self.failures = failures if failures is not None else scim_failure_limiter()
 
-    async def org_for(self, token: str, lookup: Callable[[], Awaitable[str | None]]) -> str | None:
+    async def org_for(
+        self, token: str, lookup: Callable[[], Awaitable[str | None]], *, remote: str | None
+    ) -> str | None:
+        """The token's organization, or None for an unknown or revoked token.
+
+        Raises TooManyFailures, before any database lookup, while the remote address (or this
+        token at it) is backing off after unknown tokens. A cached token is answered even then:
+        it is known good and costs no lookup, so an IdP's valid tokens keep working from an
+        address another tenant's stale token shares.
+        """
         key = digest(token)
         now = time.monotonic()
         cached = self._entries.get(key)
         if cached is not None and cached[1] > now:
             return cached[0]
+        address = address_key(remote)
+        failure_keys = {ADDRESS: address, TOKEN_AT_ADDRESS: f"{address} {key}"}
+        retry_after = self.failures.retry_after(failure_keys)
+        if retry_after is not None:
+            raise TooManyFailures(retry_after)
         org_id = await lookup()
         if org_id is None:
             self._entries.pop(key, None)
+            self.failures.record_failure(failure_keys)
             return None
         if len(self._entries) >= self._max_entries:
             self._entries.clear()

@@ -30,10 +30,13 @@ class TokenSettings:
     # A new key is published this long before it signs (see auth/keys.py).
     publish_delay_seconds: float = 60.0
     key_refresh_seconds: float = 30.0
-    # Failed client authentications allowed per window, per client id and per remote address.
+    # Failed product-client authentications within the window that start a growing backoff
+    # (auth/client_auth.py): for one client id at one remote address, and for one address.
     client_failures_per_window: int = 10
-    address_failures_per_window: int = 30
-    failure_window_seconds: float = 60.0
+    address_failures_per_window: int = 100
+    failure_window_seconds: float = 900.0
+    first_failure_backoff_seconds: float = 5.0
+    max_failure_backoff_seconds: float = 300.0
 
     def __post_init__(self) -> None:
         if self.lifetime_seconds <= 0:

@@ -2,9 +2,11 @@
 
 from aiohttp import web
 
+from auth.rate_limit import TooManyFailures
 from auth.scim_tokens import org_for_scim_token
 from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
 from scim.app import create_scim_app
+from scim.keys import TokenThrottled
 from scim.protocol import ScimSettings
 
 
@@ -13,12 +15,15 @@ def create_scim_subapp(parent: web.Application) -> web.Application:
     database = parent[DATABASE]
     tokens = parent[SCIM_TOKENS]
 
-    async def org_for_token(token: str) -> str | None:
+    async def org_for_token(token: str, remote: str | None) -> str | TokenThrottled | None:
         async def lookup() -> str | None:
             async with database.read() as conn:
                 return await org_for_scim_token(conn, token)
 
-        return await tokens.org_for(token, lookup)
+        try:
+            return await tokens.org_for(token, lookup, remote=remote)
+        except TooManyFailures as refused:
+            return TokenThrottled(refused.retry_after)
 
     return create_scim_app(
         database,

@@ -2,7 +2,8 @@
 
 Per request, in order (RFC 7644 §2 and §3.12 for the statuses):
 1. `Authorization: Bearer <token>` resolves to an organization (401 + `WWW-Authenticate`,
-   RFC 6750 §3, when missing or unknown);
+   RFC 6750 §3, when missing or unknown; 429 + `Retry-After`, before any lookup, while the
+   caller's address backs off after unknown tokens);
 2. a token bucket per bearer token (429 + `Retry-After`, RFC 6585 §4);
 3. the route (404 unknown endpoint, 405 wrong method, scim/routing.py);
 4. for a body: the media type (application/scim+json, RFC 7644 §3.1, or application/json;
@@ -22,7 +23,15 @@ from aiohttp import web
 
 from scim import bulk, discovery, groups, users
 from scim.errors import MEDIA_TYPE, error_response, storage_unavailable
-from scim.keys import DATABASE, ORG_FOR_TOKEN, ORG_ID, RATE_LIMITER, SETTINGS, TokenLookup
+from scim.keys import (
+    DATABASE,
+    ORG_FOR_TOKEN,
+    ORG_ID,
+    RATE_LIMITER,
+    SETTINGS,
+    TokenLookup,
+    TokenThrottled,
+)
 from scim.protocol import ScimContext, ScimRequest, ScimResponse, ScimSettings
 from scim.rate_limit import RateLimiter
 from scim.routing import Router
@@ -106,7 +115,13 @@ async def _authenticate(request: web.Request, handler: Handler) -> web.StreamRes
             "send Authorization: Bearer <SCIM token>",
             headers={"WWW-Authenticate": 'Bearer realm="seatgate"'},
         )
-    org_id = await request.app[ORG_FOR_TOKEN](token)
+    org_id = await request.app[ORG_FOR_TOKEN](token, request.remote)
+    if isinstance(org_id, TokenThrottled):
+        return _error(
+            429,
+            "too many unknown tokens from this address; retry later",
+            headers={"Retry-After": str(org_id.retry_after_seconds)},
+        )
     if org_id is None:
         return _error(
             401,

@@ -1,6 +1,7 @@
 """Typed keys for what the SCIM sub-application holds (aiohttp `web.AppKey`, no globals)."""
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -8,7 +9,16 @@ from scim.protocol import ScimSettings
 from scim.rate_limit import RateLimiter
 from seats.storage.database import Database
 
-TokenLookup = Callable[[str], Awaitable[str | None]]
+
+@dataclass(frozen=True)
+class TokenThrottled:
+    """The token was not looked up: its caller is backing off after unknown tokens."""
+
+    retry_after_seconds: int
+
+
+# (bearer token, remote address) -> the organization, None (unknown or revoked) or throttled.
+TokenLookup = Callable[[str, str | None], Awaitable[str | TokenThrottled | None]]
 
 DATABASE = web.AppKey("scim_database", Database)
 SETTINGS = web.AppKey("scim_settings", ScimSettings)

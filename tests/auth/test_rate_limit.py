@@ -1,70 +1,117 @@
-"""Failed client authentication is throttled per client id and per remote address."""
+"""The failure limiter: a growing backoff per key that expires on its own, never a lockout."""
 
-from typing import Any
+import pytest
 
-from aiohttp.test_utils import TestClient
+from auth.rate_limit import FailureLimiter, Limit, address_key
+from tests.throttling_support import ManualClock
 
-from auth.rate_limit import FailureLimiter, Limit
-from tests.auth.conftest import AddMember, basic, new_product_client
+KEY = {"address": "192.0.2.1"}
 
 
-def test_failures_are_counted_in_a_sliding_window() -> None:
-    now = [0.0]
-    limiter = FailureLimiter({"client": Limit(3, 60)}, clock=lambda: now[0])
-    key = {"client": "c1"}
-    for second in (0, 10, 20):
-        now[0] = second
-        assert limiter.retry_after(key) is None
-        limiter.record_failure(key)
-    now[0] = 30
-    # The oldest of the three failures leaves the window at 60 s.
-    assert limiter.retry_after(key) == 30
-    assert limiter.retry_after({"client": "c2"}) is None
-    now[0] = 60
-    assert limiter.retry_after(key) is None
+def limiter_with(limit: Limit, clock: ManualClock) -> FailureLimiter:
+    return FailureLimiter({"address": limit}, clock=clock)
+
+
+def fail(limiter: FailureLimiter, times: int, keys: dict[str, str] = KEY) -> None:
+    for _ in range(times):
+        assert limiter.retry_after(keys) is None
+        limiter.record_failure(keys)
+
+
+def test_failures_below_the_count_cost_no_wait() -> None:
+    limiter = limiter_with(Limit(3, 900), ManualClock())
+    fail(limiter, 2)
+    assert limiter.retry_after(KEY) is None
+
+
+def test_the_wait_starts_at_the_count_and_doubles_with_each_further_failure() -> None:
+    clock = ManualClock()
+    limiter = limiter_with(Limit(3, 900, first_backoff_seconds=5), clock)
+    fail(limiter, 3)
+    waits = []
+    for _ in range(4):
+        wait = limiter.retry_after(KEY)
+        assert wait is not None
+        waits.append(wait)
+        clock.advance(wait - 0.5)
+        assert limiter.retry_after(KEY) == 1  # still waiting, half a second left
+        clock.advance(0.5)
+        fail(limiter, 1)
+    assert waits == [5, 10, 20, 40]
+
+
+def test_the_wait_stops_growing_at_the_longest_backoff() -> None:
+    clock = ManualClock()
+    limiter = limiter_with(Limit(1, 900, first_backoff_seconds=1, max_backoff_seconds=60), clock)
+    for _ in range(12):
+        fail(limiter, 1)
+        clock.advance(limiter.retry_after(KEY) or 0)
+    fail(limiter, 1)
+    assert limiter.retry_after(KEY) == 60
+
+
+def test_refused_attempts_do_not_prolong_the_wait() -> None:
+    clock = ManualClock()
+    limiter = limiter_with(Limit(2, 900, first_backoff_seconds=10), clock)
+    fail(limiter, 2)
+    for _ in range(50):
+        assert limiter.retry_after(KEY) is not None  # a caller refused; nothing recorded
+        clock.advance(0.1)
+    clock.advance(5)
+    assert limiter.retry_after(KEY) is None
+
+
+def test_failures_older_than_the_window_stop_counting() -> None:
+    clock = ManualClock()
+    limiter = limiter_with(Limit(3, 900, first_backoff_seconds=5), clock)
+    fail(limiter, 3)
+    assert limiter.retry_after(KEY) == 5
+    clock.advance(900)
+    # The count is back to zero: two more failures are free again.
+    fail(limiter, 2)
+    assert limiter.retry_after(KEY) is None
+
+
+def test_each_key_waits_on_its_own_failures_only() -> None:
+    clock = ManualClock()
+    limiter = FailureLimiter(
+        {"address": Limit(5, 900, first_backoff_seconds=5), "pair": Limit(2, 900)}, clock=clock
+    )
+    fail(limiter, 2, {"address": "192.0.2.1", "pair": "192.0.2.1 c1"})
+    assert limiter.retry_after({"address": "192.0.2.1", "pair": "192.0.2.1 c1"}) == 1
+    assert limiter.retry_after({"address": "192.0.2.1", "pair": "192.0.2.1 c2"}) is None
+    assert limiter.retry_after({"address": "198.51.100.7", "pair": "198.51.100.7 c1"}) is None
+
+
+def test_a_success_forgets_only_the_keys_it_names() -> None:
+    limiter = FailureLimiter({"address": Limit(2, 900), "pair": Limit(2, 900)}, clock=ManualClock())
+    fail(limiter, 2, {"address": "192.0.2.1", "pair": "192.0.2.1 c1"})
+    limiter.record_success({"pair": "192.0.2.1 c1"})
+    assert limiter.retry_after({"pair": "192.0.2.1 c1"}) is None
+    assert limiter.retry_after({"address": "192.0.2.1"}) is not None
 
 
 def test_the_limiter_forgets_keys_rather_than_grow_without_bound() -> None:
-    limiter = FailureLimiter({"address": Limit(5, 60)}, max_keys=10, clock=lambda: 0.0)
+    limiter = FailureLimiter({"address": Limit(5, 60)}, max_keys=10, clock=ManualClock())
     for n in range(100):
         limiter.record_failure({"address": f"10.0.0.{n}"})
     assert len(limiter._failures) <= 10
 
 
-async def test_repeated_wrong_secrets_for_one_client_get_429_with_retry_after(
-    client: TestClient, org: dict[str, Any], product: dict[str, str], add_member: AddMember
-) -> None:
-    await add_member(org["id"], "ada")
-    body = {"org_id": org["id"], "user_name": "ada"}
-    wrong = basic(product["client_id"], "sgclient_wrong")
-    for _ in range(10):
-        response = await client.post("/auth/v1/tokens", json=body, headers=wrong)
-        assert response.status == 401
-    response = await client.post("/auth/v1/tokens", json=body, headers=wrong)
-    assert response.status == 429
-    assert (await response.json())["error"] == "too_many_attempts"
-    assert 0 < int(response.headers["Retry-After"]) <= 60
-    # While throttled even the right secret waits: otherwise guessing could simply continue.
-    right = basic(product["client_id"], product["client_secret"])
-    response = await client.post("/auth/v1/tokens", json=body, headers=right)
-    assert response.status == 429
-    response = await client.post("/auth/v1/introspect", data={"token": "x"}, headers=right)
-    assert response.status == 429
+def test_a_limit_whose_longest_wait_outlasts_its_window_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Limit(3, 60, max_backoff_seconds=120)
 
 
-async def test_many_failures_from_one_address_get_429_for_any_client(
-    client: TestClient, org: dict[str, Any]
-) -> None:
-    for n in range(30):
-        response = await client.post(
-            "/auth/v1/tokens", json={}, headers=basic(f"made-up-{n}", "secret")
-        )
-        assert response.status == 401
-    fresh = await new_product_client(client, org["id"])
-    response = await client.post(
-        "/auth/v1/tokens",
-        json={"org_id": org["id"], "user_name": "ada"},
-        headers=basic(fresh["client_id"], fresh["client_secret"]),
-    )
-    assert response.status == 429
-    assert "Retry-After" in response.headers
+@pytest.mark.parametrize(
+    ("remote", "key"),
+    [
+        ("192.0.2.1", "192.0.2.1"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.1", "192.0.2.1"),
+        (None, "unknown"),
+    ],
+)
+def test_an_ipv6_host_is_keyed_by_its_64_network(remote: str | None, key: str) -> None:
+    assert address_key(remote) == key

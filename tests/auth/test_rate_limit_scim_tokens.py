@@ -1,0 +1,54 @@
+"""The SCIM token cache throttles unknown tokens before the database lookup."""
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from auth.rate_limit import TooManyFailures
+from auth.scim_tokens import ScimTokenCache, scim_failure_limiter
+from tests.throttling_support import ManualClock
+
+GUESSER = "192.0.2.66"
+IDP = "198.51.100.10"
+
+
+class Lookups:
+    """A token lookup that counts how often the database would have been asked."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self.known = known
+        self.calls = 0
+
+    def for_token(self, token: str) -> Callable[[], Awaitable[str | None]]:
+        async def lookup() -> str | None:
+            self.calls += 1
+            return self.known.get(token)
+
+        return lookup
+
+
+async def test_a_backing_off_address_gets_no_lookup() -> None:
+    cache = ScimTokenCache(failures=scim_failure_limiter(clock=ManualClock()))
+    lookups = Lookups({})
+    for n in range(30):
+        assert (
+            await cache.org_for(f"guess-{n}", lookups.for_token(f"guess-{n}"), remote=GUESSER)
+            is None
+        )
+    assert lookups.calls == 30
+    with pytest.raises(TooManyFailures) as refused:
+        await cache.org_for("guess-30", lookups.for_token("guess-30"), remote=GUESSER)
+    assert refused.value.retry_after == 5
+    assert lookups.calls == 30
+
+
+async def test_a_valid_token_is_looked_up_from_another_address_and_answered_from_the_cache() -> (
+    None
+):
+    cache = ScimTokenCache(failures=scim_failure_limiter(clock=ManualClock()))
+    lookups = Lookups({"valid": "org-1"})
+    for n in range(30):
+        await cache.org_for(f"guess-{n}", lookups.for_token(f"guess-{n}"), remote=GUESSER)
+    assert await cache.org_for("valid", lookups.for_token("valid"), remote=IDP) == "org-1"
+    # Known good and costing no lookup, a cached token is answered even at the guesser's address.
+    assert await cache.org_for("valid", lookups.for_token("valid"), remote=GUESSER) == "org-1"
