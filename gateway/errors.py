@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from seats import errors
+from seats.json_input import InvalidJson, JsonProblem, read_json
 from seats.storage.failures import RETRY_AFTER_SECONDS, StorageUnavailable, is_storage_failure
 
 log = logging.getLogger("seatgate.errors")
@@ -85,13 +86,17 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 async def read_json_object(request: web.Request) -> dict[str, object]:
-    """The request body as a JSON object, or a 400/415 that says what is wrong."""
+    """The request body as a JSON object (seats.json_input's limits), or a 400/413/415 that
+    says what is wrong."""
     if request.content_type not in ("application/json", ""):
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     try:
-        body = await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "malformed_json", "the body must be a JSON object")
-    return body
+        return await read_json(
+            request.content.iter_chunked(64 * 1024), declared_length=request.content_length
+        )
+    except InvalidJson as error:
+        if error.problem is JsonProblem.TOO_LARGE:
+            raise ApiError(413, "request_entity_too_large", error.detail) from None
+        if error.problem is JsonProblem.UNSTORABLE:
+            raise ApiError(422, "invalid_value", error.detail) from None
+        raise ApiError(400, "malformed_json", error.detail) from None
