@@ -38,6 +38,9 @@ SQLITE_WRITE_LOCK_WAIT_SECONDS = 30.0
 # the rare statement that meets a lock after its transaction began.
 SQLITE_BUSY_WAIT_MS = 100
 SQLITE_CACHE_KIB = 16 * 1024
+# A PostgreSQL server that does not answer (host down, packets dropped) fails a request after
+# this long instead of asyncpg's 60 s, so the client gets its 503 while it still waits.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 
 
 class Database:
@@ -113,8 +116,12 @@ class Database:
                 raise
             await transaction.commit()
         finally:
-            for key in (_AFTER_COMMIT, _BEFORE_COMMIT, _STATE):
-                conn.info.pop(key, None)
+            # A connection lost mid-transaction (PostgreSQL restarted) is invalidated: its
+            # `info` went with it, and reading `info` would reconnect synchronously, outside
+            # any await, and skip the close below.
+            if not conn.invalidated:
+                for key in (_AFTER_COMMIT, _BEFORE_COMMIT, _STATE):
+                    conn.info.pop(key, None)
             await conn.close()
 
     async def _connect_and_begin(
@@ -173,7 +180,17 @@ def _create_engine(url: str, *, pool_size: int) -> AsyncEngine:
         engine = create_async_engine(url, connect_args=connect_args)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # pool_pre_ping: after a PostgreSQL restart the pooled connections are dead; each is tested
+    # at checkout and replaced, and a connection lost mid-transaction is invalidated together
+    # with every pooled connection older than it (SQLAlchemy's disconnect handling), so the
+    # gateway recovers without a restart (tests/gateway/test_storage_failures_postgres.py).
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
