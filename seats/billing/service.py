@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from seats import alerts, capacity
+from seats import alerts, audit, capacity
 from seats.billing import pushes, state, sync
 from seats.billing.capacity import SubscriptionSnapshot
 from seats.billing.port import BillingPort, BillingRejected
@@ -124,15 +124,26 @@ async def _linked_subscription_live(
     return current.counts_items
 
 
-async def change_seats(database: Database, billing: Billing, org_id: str, seats: int) -> SeatChange:
+async def change_seats(
+    database: Database,
+    billing: Billing,
+    org_id: str,
+    seats: int,
+    *,
+    actor: str | None = None,
+    audit_detail: Mapping[str, Any] | None = None,
+) -> SeatChange:
     """An admin sets the seat count: Stripe first (more seats now and prorated, fewer at the
-    period end), then the org, in one transaction. Queued auto_expand pushes are superseded."""
+    period end), then the org, in one transaction. Queued auto_expand pushes are superseded.
+    With an `actor`, the change lands in the audit trail (`seats.quantity_changed`) in that
+    transaction, with `audit_detail` added to what it records."""
     validate_seat_number("seats", seats, allow_null=False)
     async with database.read() as conn:
         org = await get_org(conn, org_id)
         subscription_id = state.require_subscription(org)
         known = await billing_store.get_state(conn, org_id)
     version = known.capacity_version if known else 0
+    seats_before = org.seat_limit
     fetched_at = utcnow()
     snapshot = await billing.port.fetch_subscription(subscription_id)
     push = _plan_push(billing, snapshot, seats)
@@ -162,6 +173,21 @@ async def change_seats(database: Database, billing: Billing, org_id: str, seats:
         if push is not None:
             await billing_store.bump_version(conn, org_id)
         await alerts.billing_sync_recovered(conn, org_id)
+        if actor is not None:
+            await audit.record(
+                conn,
+                org_id,
+                actor=actor,
+                action="seats.quantity_changed",
+                target=subscription_id,
+                detail={
+                    "seats": seats,
+                    "seats_before": seats_before,
+                    "effective": push.effective if push else "now",
+                    "item_quantity": push.quantity if push else None,
+                    **(audit_detail or {}),
+                },
+            )
         org = await get_org(conn, org_id)
         scheduled = await capacity.list_scheduled(conn, org_id)
     return SeatChange(org, push, scheduled)
