@@ -148,6 +148,23 @@ class InviteCreated(Event):
 
 
 @dataclass(frozen=True)
+class InviteResent(Event):
+    """A pending invite was given a new expiry (it keeps its seat until then)."""
+
+    type: ClassVar[str] = "invite.resent"
+    invite_id: str
+    expires_at: datetime
+    actor: str
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "invite_id": self.invite_id,
+            "expires_at": iso_time(self.expires_at),
+            "actor": self.actor,
+        }
+
+
+@dataclass(frozen=True)
 class InviteEnded(Event):
     """A pending invite stopped holding a seat without being accepted: revoked or expired."""
 
@@ -250,6 +267,7 @@ EVENT_TYPES = (
     "member.deleted",
     "member.seat_changed",
     "invite.created",
+    "invite.resent",
     "invite.revoked",
     "invite.expired",
     "group.created",

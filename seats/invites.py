@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats import capacity, event_log, members, occupancy, seating
 from seats.clock import new_id, utcnow
 from seats.errors import DuplicateInvite, InvalidValue, InviteNotPending, NotFound, SeatLimitReached
-from seats.events import InviteCreated
+from seats.events import InviteCreated, InviteResent
 from seats.identifiers import identifier_key
 from seats.ledger import Reason
 from seats.model import Member, MemberDraft, SeatStatus
@@ -93,6 +93,27 @@ async def revoke_invite(conn: AsyncConnection, org_id: str, invite_id: str, *, a
     )
     if await occupancy.promote_waiting(conn, org_id, actor=actor):
         await occupancy.sync_episode(conn, org_id)
+
+
+async def resend_invite(
+    conn: AsyncConnection,
+    org_id: str,
+    invite_id: str,
+    *,
+    actor: str,
+    now: datetime | None = None,
+) -> Invite:
+    """Give a pending invite a new expiry, the org's `invite_expiry_days` from now; it keeps
+    the seat it holds. An invite that expired, was accepted or revoked is not revived: invite
+    the address again (that asks for a seat anew)."""
+    now = now or utcnow()
+    org = await capacity.lock_for_seats(conn, org_id, now=now)
+    invite = await get_invite(conn, org_id, invite_id)
+    _check_pending(invite)
+    expires_at = now + timedelta(days=org.invite_expiry_days)
+    await invite_store.set_expiry(conn, org_id, invite_id, expires_at, now=now)
+    event_log.record(conn, InviteResent(org_id, invite_id, expires_at, actor))
+    return await get_invite(conn, org_id, invite_id)
 
 
 async def accept_invite(

@@ -69,6 +69,16 @@ async def insert(conn: AsyncConnection, invite: Invite, *, email_key: str) -> No
     )
 
 
+async def set_expiry(
+    conn: AsyncConnection, org_id: str, invite_id: str, expires_at: datetime, *, now: datetime
+) -> None:
+    await conn.execute(
+        invites.update()
+        .where(invites.c.org_id == org_id, invites.c.id == invite_id)
+        .values(expires_at=expires_at, updated_at=now)
+    )
+
+
 async def find(
     conn: AsyncConnection, org_id: str, invite_id: str, *, now: datetime
 ) -> Invite | None:
