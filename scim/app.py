@@ -36,6 +36,7 @@ from scim.protocol import ScimContext, ScimRequest, ScimResponse, ScimSettings
 from scim.rate_limit import RateLimiter
 from scim.routing import Router
 from scim.user_mapping import unstorable
+from seats.json_input import InvalidJson, JsonProblem, read_json
 from seats.storage.database import Database
 from seats.storage.failures import is_storage_failure
 
@@ -166,28 +167,19 @@ async def _handle(request: web.Request) -> web.StreamResponse:
 
 
 async def _read_json(request: web.Request, limit: int) -> Any:
-    """The parsed JSON body, or the 415/413/400 error response that says why not."""
+    """The parsed JSON object (seats.json_input's limits), or the 415/413/400 error response
+    that says why not."""
     # A client that omits Content-Type is read as JSON; one that names another type is refused.
     if "Content-Type" in request.headers and request.content_type not in ACCEPTED_MEDIA_TYPES:
         return _error(415, f"send the body as {MEDIA_TYPE} (or application/json)")
-    if request.content_length is not None and request.content_length > limit:
-        return _error(413, f"the body exceeds the {limit}-byte limit")
-    raw = bytearray()
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        raw += chunk
-        if len(raw) > limit:
-            return _error(413, f"the body exceeds the {limit}-byte limit")
-    if not raw.strip():
-        return _error(400, "the request needs a JSON body", "invalidSyntax")
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
-        return _error(400, f"the body is not valid JSON: {exc}", "invalidSyntax")
-    # No database stores these in text (PostgreSQL refuses NUL; UTF-8 has no lone surrogates).
-    if unstorable(body):
-        return _error(400, "strings cannot hold NUL or unpaired surrogates", "invalidValue")
-    return body
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+        return await read_json(
+            request.content.iter_chunked(64 * 1024),
+            declared_length=request.content_length,
+            max_bytes=limit,
+        )
+    except InvalidJson as error:
+        if error.problem is JsonProblem.TOO_LARGE:
+            return _error(413, error.detail)
+        scim_type = "invalidValue" if error.problem is JsonProblem.UNSTORABLE else "invalidSyntax"
+        return _error(400, error.detail, scim_type)
