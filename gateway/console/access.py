@@ -15,7 +15,7 @@ from aiohttp import web
 
 from auth import console_access
 from auth.client_auth import plain_string
-from auth.rate_limit import FailureLimiter, Limit
+from auth.rate_limit import FailureLimiter, Limit, address_key
 from gateway.console.keys import COOKIE, SESSION, SESSION_TOKEN
 from gateway.console.mail import SIGN_IN_MAIL, email_configured
 from gateway.console.render import render, see_other
@@ -29,9 +29,16 @@ SIGN_IN_LIMITER = web.AppKey("console_sign_in_limiter", FailureLimiter)
 
 
 def sign_in_limiter() -> FailureLimiter:
-    """Sign-in requests per quarter hour: a person retrying is fine, a script mailing an admin
-    a hundred links is not."""
-    return FailureLimiter({"address": Limit(20, 900), "email": Limit(5, 900)}, max_keys=50_000)
+    """Sign-in requests from one address, and for one email from one address: past 20 and 5 a
+    quarter hour, a wait from 1 minute doubling to 15. Never per email alone, which would let
+    anyone keep an admin from receiving links (a portal link still works then)."""
+    return FailureLimiter(
+        {
+            "address": Limit(20, 900, first_backoff_seconds=60, max_backoff_seconds=900),
+            "address_email": Limit(5, 900, first_backoff_seconds=60, max_backoff_seconds=900),
+        },
+        max_keys=50_000,
+    )
 
 
 @routes.get("/")
@@ -56,7 +63,8 @@ async def request_sign_in_link(request: web.Request) -> web.Response:
     email = form.get("email")
     if not plain_string(email, MAX_EMAIL_LENGTH) or "@" not in email:  # type: ignore[operator]
         return _login_page(request, sent=False, error="Enter the email address you use at work.")
-    keys = {"address": request.remote or "unknown", "email": email.lower()}  # type: ignore[union-attr]
+    address = address_key(request.remote)
+    keys = {"address": address, "address_email": f"{address} {email.lower()}"}  # type: ignore[union-attr]
     limiter = request.config_dict[SIGN_IN_LIMITER]
     retry_after = limiter.retry_after(keys)
     if retry_after is not None:
