@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from auth.scim_tokens import ScimTokenCache
+from auth.token_usage import TokenUsage
 from gateway.config import Settings
 from seats.storage.database import Database
 
@@ -19,4 +20,5 @@ class RequestsUnderWay:
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 SCIM_TOKENS = web.AppKey("scim_tokens", ScimTokenCache)
+SCIM_TOKEN_USAGE = web.AppKey("scim_token_usage", TokenUsage)
 REQUESTS_UNDER_WAY = web.AppKey("requests_under_way", RequestsUnderWay)

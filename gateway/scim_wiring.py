@@ -1,10 +1,12 @@
-"""Builds the SCIM sub-application with the gateway's settings and SCIM-token lookup."""
+"""Builds the SCIM sub-application with the gateway's settings and SCIM-token lookup (which
+also notes each token's last use, auth/token_usage.py)."""
 
 from aiohttp import web
 
 from auth.rate_limit import TooManyFailures
 from auth.scim_tokens import org_for_scim_token
-from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
+from auth.token_usage import TokenUsage
+from gateway.keys import DATABASE, SCIM_TOKEN_USAGE, SCIM_TOKENS, SETTINGS
 from scim.app import create_scim_app
 from scim.keys import TokenThrottled
 from scim.protocol import ScimSettings
@@ -14,6 +16,9 @@ def create_scim_subapp(parent: web.Application) -> web.Application:
     settings = parent[SETTINGS]
     database = parent[DATABASE]
     tokens = parent[SCIM_TOKENS]
+    usage = parent[SCIM_TOKEN_USAGE] = TokenUsage(database)
+    # After the database's context, so the last writes finish before the engine is disposed.
+    parent.cleanup_ctx.append(usage.lifecycle)
 
     async def org_for_token(token: str, remote: str | None) -> str | TokenThrottled | None:
         async def lookup() -> str | None:
@@ -21,9 +26,12 @@ def create_scim_subapp(parent: web.Application) -> web.Application:
                 return await org_for_scim_token(conn, token)
 
         try:
-            return await tokens.org_for(token, lookup, remote=remote)
+            org_id = await tokens.org_for(token, lookup, remote=remote)
         except TooManyFailures as refused:
             return TokenThrottled(refused.retry_after)
+        if org_id is not None:
+            usage.seen(token)
+        return org_id
 
     return create_scim_app(
         database,

@@ -12,6 +12,7 @@ Per request, in order (RFC 7644 §2 and §3.12 for the statuses):
    (400 invalidSyntax);
 5. the operation `(ScimRequest, ScimContext) -> ScimResponse`, its errors mapped by
    scim/errors.py. Every body leaves as application/scim+json.
+An error answered once the org is known is written to the org's SCIM error log (scim/error_log.py).
 """
 
 import json
@@ -22,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from scim import bulk, discovery, groups, users
+from scim.error_log import log_errors
 from scim.errors import MEDIA_TYPE, error_response, storage_unavailable
 from scim.keys import (
     DATABASE,
@@ -55,7 +57,7 @@ def create_scim_app(
     *,
     org_for_token: TokenLookup,
 ) -> web.Application:
-    app = web.Application(middlewares=[_scim_errors, _authenticate])
+    app = web.Application(middlewares=[log_errors, _scim_errors, _authenticate])
     app[DATABASE] = database
     app[SETTINGS] = settings
     app[ORG_FOR_TOKEN] = org_for_token

@@ -1,5 +1,5 @@
 """SQL of SCIM bearer tokens: insert, the organization of a live token's digest, an org's
-tokens, revoke.
+tokens, revoke, and when a token was last used.
 
 Writes happen in the caller's transaction and are never committed here.
 """
@@ -73,3 +73,16 @@ async def revoke(conn: AsyncConnection, org_id: str, token_id: str, *, at: datet
         .values(revoked_at=at)
     )
     return result.rowcount > 0
+
+
+async def mark_used(conn: AsyncConnection, token_hash: str, *, at: datetime) -> None:
+    """Set a live token's last use to `at`, unless another process already set a later one."""
+    await conn.execute(
+        scim_tokens.update()
+        .where(
+            scim_tokens.c.token_hash == token_hash,
+            scim_tokens.c.revoked_at.is_(None),
+            sa.or_(scim_tokens.c.last_used_at.is_(None), scim_tokens.c.last_used_at < at),
+        )
+        .values(last_used_at=at)
+    )
