@@ -37,7 +37,13 @@ async def record(
 
 
 async def newest(
-    conn: AsyncConnection, org_id: str, *, limit: int = 50, before_id: int | None = None
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    action: str | None = None,
 ) -> list[AuditEntry]:
-    """An org's entries, newest first; `before_id` pages back from an earlier answer."""
-    return await audit_store.newest(conn, org_id, limit=limit, before_id=before_id)
+    """An org's entries, newest first, optionally of one action only; `before_id` pages back
+    from an earlier answer."""
+    return await audit_store.newest(conn, org_id, limit=limit, before_id=before_id, action=action)

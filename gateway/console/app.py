@@ -10,13 +10,25 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from gateway.console import access, billing, errors, identity_provider, invites, members, overview, seats, security
+from gateway.console import (
+    access,
+    activity,
+    billing,
+    errors,
+    identity_provider,
+    invites,
+    members,
+    overview,
+    seats,
+    security,
+)
 from gateway.console.mail import sign_in_mail_lifecycle
 
 PAGES: tuple[web.RouteTableDef, ...] = (
     access.routes,
     overview.routes,
     identity_provider.routes,
+    activity.routes,
     members.routes,
     invites.routes,
     seats.routes,

@@ -28,11 +28,18 @@ async def append(
 
 
 async def newest(
-    conn: AsyncConnection, org_id: str, *, limit: int, before_id: int | None = None
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    limit: int,
+    before_id: int | None = None,
+    action: str | None = None,
 ) -> list[AuditEntry]:
     query = sa.select(audit_log).where(audit_log.c.org_id == org_id)
     if before_id is not None:
         query = query.where(audit_log.c.id < before_id)
+    if action is not None:
+        query = query.where(audit_log.c.action == action)
     rows = (await conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit))).mappings()
     return [
         AuditEntry(
@@ -45,3 +52,14 @@ async def newest(
         )
         for row in rows
     ]
+
+
+async def actions_of(conn: AsyncConnection, org_id: str) -> list[str]:
+    """The actions an org's trail holds, in name order (what it can be filtered by)."""
+    query = (
+        sa.select(audit_log.c.action)
+        .where(audit_log.c.org_id == org_id)
+        .distinct()
+        .order_by(audit_log.c.action)
+    )
+    return list((await conn.execute(query)).scalars())

@@ -217,6 +217,19 @@ async def list_deliveries(
     return [Delivery(**{k: row[k] for k in Delivery.__dataclass_fields__}) for row in rows]
 
 
+async def newest_deliveries(
+    conn: AsyncConnection, org_id: str, *, limit: int, before: int | None
+) -> list[Delivery]:
+    """The org's delivery log newest first, before the id `before`."""
+    query = sa.select(delivery_log).where(delivery_log.c.org_id == org_id)
+    if before is not None:
+        query = query.where(delivery_log.c.id < before)
+    rows = (
+        (await conn.execute(query.order_by(delivery_log.c.id.desc()).limit(limit))).mappings().all()
+    )
+    return [Delivery(**{k: row[k] for k in Delivery.__dataclass_fields__}) for row in rows]
+
+
 async def count_pending(conn: AsyncConnection, *, channel: str | None) -> int:
     if channel is None:
         return int((await conn.execute(_COUNT_PENDING)).scalar_one())
