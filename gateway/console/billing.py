@@ -6,7 +6,7 @@ Stripe's customer portal (billing role only for both).
 - `POST /orgs/{id}/billing/checkout`: start a hosted Checkout, then go to Stripe;
 - `POST /orgs/{id}/billing/portal`: open a customer portal session, then go to Stripe.
 
-Both actions answer 303 to Stripe's page, and the page's Content-Security-Policy lets those
+Both actions answer 303 to Stripe's page; the console's Content-Security-Policy lets those
 forms go there: `form-action` also governs where a form's redirect may lead.
 """
 
@@ -64,7 +64,9 @@ async def start_checkout(request: web.Request) -> web.Response:
             actor=request[SESSION].actor,
         )
     except (BillingUnavailable, BillingRejected, PriceNotConfigured) as failed:
-        return await _render(request, error=_sentence(failed, "start the checkout"), status=502)
+        return await _render(
+            request, error=_sentence(failed, "start the checkout"), status=_status(failed)
+        )
     raise web.HTTPSeeOther(session.url)
 
 
@@ -83,7 +85,9 @@ async def open_portal(request: web.Request) -> web.Response:
             actor=request[SESSION].actor,
         )
     except (BillingUnavailable, BillingRejected) as failed:
-        return await _render(request, error=_sentence(failed, "open the portal"), status=502)
+        return await _render(
+            request, error=_sentence(failed, "open the portal"), status=_status(failed)
+        )
     raise web.HTTPSeeOther(url)
 
 
@@ -121,6 +125,13 @@ def _notice(checkout: str | None) -> str | None:
     if checkout == "canceled":
         return "The checkout was canceled: nothing was bought."
     return None
+
+
+def _status(failed: Exception) -> int:
+    """As the admin API answers: Stripe unreachable 502, Stripe refusing 422, no price 409."""
+    if isinstance(failed, BillingUnavailable):
+        return 502
+    return 422 if isinstance(failed, BillingRejected) else 409
 
 
 def _sentence(failed: Exception, action: str) -> str:

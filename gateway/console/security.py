@@ -31,7 +31,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         # Pico draws its icons with data: URIs.
         "img-src 'self' data:",
         "connect-src 'self'",
-        "form-action 'self'",
+        # form-action also governs where a form's redirect leads: the Billing page's forms
+        # answer 303 to Stripe's hosted Checkout and customer portal.
+        "form-action 'self' https://checkout.stripe.com https://billing.stripe.com",
         "frame-ancestors 'none'",
         "base-uri 'none'",
     ]
