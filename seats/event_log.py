@@ -51,15 +51,19 @@ async def _append(conn: AsyncConnection) -> None:
     pending: list[Event] = transaction_state(conn).pop(_PENDING)
     if not pending:
         return
-    now = utcnow()
-    await ledger.append(conn, [entry for e in pending if (entry := _ledger_entry(e))], at=now)
     for event in pending:
         if isinstance(event, AlertRaised):
             await _queue_alert_deliveries(conn, event)
         elif isinstance(event, CapacityChanged) and event.source == "auto_expand":
             await _queue_billing_push(conn, event)
-    # Last: on PostgreSQL the positions' lock is held from here to COMMIT (event_store.py).
-    await event_store.append(conn, [(e.org_id, e.type, e.data()) for e in pending], at=now)
+    # Last, the events and their ledger entries, in one statement on PostgreSQL: the positions'
+    # lock is held from there to COMMIT (event_store.py).
+    await event_store.append(
+        conn,
+        [(e.org_id, e.type, e.data()) for e in pending],
+        ledger=[entry for e in pending if (entry := _ledger_entry(e))],
+        at=utcnow(),
+    )
 
 
 def _ledger_entry(event: Event) -> ledger.NewEntry | None:

@@ -1,17 +1,14 @@
 """The seat ledger: an append-only record of every seat status change (member or invite, from,
 to, reason, actor, time), kept for good (the event log is pruned), and the paged read of it the
-admin API serves. Its entries are derived from seat events (seats/event_log.py); the rows are
-read and written by seats/storage/ledger_store.py."""
-
-from datetime import datetime
+admin API serves. Its entries are derived from seat events (seats/event_log.py) and written
+with them (seats/storage/event_store.py); the rows are read by seats/storage/ledger_store.py."""
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats.clock import utcnow
 from seats.storage import ledger_store
 from seats.storage.ledger_store import LedgerEntry, NewEntry
 
-__all__ = ["LedgerEntry", "NewEntry", "Reason", "append", "list_entries"]
+__all__ = ["LedgerEntry", "NewEntry", "Reason", "list_entries"]
 
 
 class Reason:
@@ -33,16 +30,6 @@ class Reason:
     SEAT_RELEASED = "seat_released"
     SEAT_ASSIGNED = "seat_assigned"
     CHANGED = "changed"
-
-
-async def append(
-    conn: AsyncConnection, entries: list[NewEntry], *, at: datetime | None = None
-) -> None:
-    """Write entries (one INSERT for all). Called by the event log only: entries derive from
-    the seat events a transaction records (seats/event_log.py)."""
-    if not entries:
-        return
-    await ledger_store.append(conn, entries, at=at or utcnow())
 
 
 async def list_entries(

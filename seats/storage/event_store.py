@@ -24,29 +24,32 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from seats.storage import ledger_store
 from seats.storage.event_tables import event_sequence, events
+from seats.storage.inline_sqlite import DirectInsert
+from seats.storage.ledger_store import NewEntry
 from seats.storage.tables import UTCDateTime
 
-_POSTGRESQL_APPEND = sa.text(
-    """
+# The positions are taken and the rows numbered in one statement; the seat ledger's entries
+# derived from the events are inserted by the same statement (one round trip in all).
+_TAKE_AND_INSERT = """
     WITH taken AS (
-        UPDATE event_sequence SET last_id = last_id + :count WHERE id = 1 RETURNING last_id
-    )
+        UPDATE event_sequence SET last_id = last_id + $1 WHERE id = 1 RETURNING last_id
+    ){ledger}
     INSERT INTO events (id, org_id, type, data, created_at)
-    SELECT taken.last_id - :count + row.n, row.org_id, row.type, row.data::jsonb, :at
-    FROM taken, unnest(:org_ids, :types, :datas) WITH ORDINALITY AS row(org_id, type, data, n)
-    """
-).bindparams(
-    sa.bindparam("org_ids", type_=postgresql.ARRAY(sa.String)),
-    sa.bindparam("types", type_=postgresql.ARRAY(sa.String)),
-    sa.bindparam("datas", type_=postgresql.ARRAY(sa.Text)),
-    sa.bindparam("at", type_=UTCDateTime()),
+    SELECT taken.last_id - $1 + row.n, row.org_id, row.type, row.data::jsonb, $5
+    FROM taken, unnest($2::text[], $3::text[], $4::text[])
+        WITH ORDINALITY AS row(org_id, type, data, n)
+"""
+_POSTGRESQL_APPEND = _TAKE_AND_INSERT.format(ledger="")
+_POSTGRESQL_APPEND_WITH_LEDGER = _TAKE_AND_INSERT.format(
+    ledger=f", ledger AS ({ledger_store.postgresql_insert(6)})"
 )
-# NULL into SQLite's INTEGER PRIMARY KEY AUTOINCREMENT: the next position.
-_SQLITE_INSERT = events.insert().values(id=sa.null())
+# SQLite numbers the rows itself (the id column left out: AUTOINCREMENT's next position).
+_SQLITE_INSERT = DirectInsert(events, ("org_id", "type", "data", "created_at"))
+_CREATED_AT = UTCDateTime()  # applied by hand to PostgreSQL's driver-level statement
 _HORIZON = sa.select(event_sequence.c.last_id, event_sequence.c.pruned_through).where(
     event_sequence.c.id == 1
 )
@@ -75,28 +78,30 @@ class Horizon:
 
 
 async def append(
-    conn: AsyncConnection, rows: Sequence[tuple[str, str, dict[str, Any]]], *, at: datetime
+    conn: AsyncConnection,
+    rows: Sequence[tuple[str, str, dict[str, Any]]],
+    *,
+    ledger: Sequence[NewEntry] = (),
+    at: datetime,
 ) -> None:
-    """Append (org id, type, data) rows in order. Run it as the transaction's last statement
-    (see the module docstring)."""
+    """Append (org id, type, data) rows in order, and the seat ledger's entries derived from
+    them. Run it as the transaction's last statement (see the module docstring)."""
     if conn.dialect.name == "sqlite":
-        values = [
-            {"org_id": org_id, "type": type_, "data": data, "created_at": at}
-            for org_id, type_, data in rows
-        ]
-        await conn.execute(_SQLITE_INSERT, values)
+        ledger_store.append_on_sqlite(conn, ledger, at=at)
+        _SQLITE_INSERT.run(conn, [(org_id, type_, data, at) for org_id, type_, data in rows])
         return
-    # One round trip: take the positions and insert the rows numbered with them.
-    await conn.execute(
-        _POSTGRESQL_APPEND,
-        {
-            "count": len(rows),
-            "org_ids": [org_id for org_id, _, _ in rows],
-            "types": [type_ for _, type_, _ in rows],
-            "datas": [json.dumps(data) for _, _, data in rows],
-            "at": at,
-        },
+    parameters: tuple[Any, ...] = (
+        len(rows),
+        [org_id for org_id, _, _ in rows],
+        [type_ for _, type_, _ in rows],
+        [json.dumps(data) for _, _, data in rows],
+        _CREATED_AT.process_bind_param(at, conn.dialect),
     )
+    if ledger:
+        parameters += ledger_store.postgresql_parameters(conn, ledger, at=at)
+        await conn.exec_driver_sql(_POSTGRESQL_APPEND_WITH_LEDGER, parameters)
+    else:
+        await conn.exec_driver_sql(_POSTGRESQL_APPEND, parameters)
 
 
 async def horizon(conn: AsyncConnection) -> Horizon:

@@ -1,6 +1,11 @@
-"""SQL of the seat ledger: append entries (one INSERT for a transaction's entries), read an
-org's entries in id order, and count its status transitions per day (the overview's usage
-chart). The table is append-only: nothing here updates or deletes."""
+"""SQL of the seat ledger: append entries, read an org's entries in id order, and count its
+status transitions per day (the overview's usage chart). The table is append-only: nothing here
+updates or deletes.
+
+Entries are appended with the events they derive from, in a transaction's last write
+(seats/storage/event_store.py): on SQLite by sqlite3 directly (`DirectInsert`), on PostgreSQL
+as part of the event log's one statement (`postgresql_insert`).
+"""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,9 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import SeatStatus
-from seats.storage.tables import members, seat_ledger
+from seats.storage.inline_sqlite import DirectInsert
+from seats.storage.tables import UTCDateTime, members, seat_ledger
 
-_INSERT = seat_ledger.insert()
+_COLUMNS = ("org_id", "member_id", "invite_id", "from_status", "to_status", "reason", "actor")
+_SQLITE_INSERT = DirectInsert(seat_ledger, (*_COLUMNS, "at"))
+_AT = UTCDateTime()  # the `at` column's type, applied by hand to the driver-level statement
 
 
 @dataclass(frozen=True)
@@ -40,23 +48,42 @@ class NewEntry:
     invite_id: str | None = None
 
 
-async def append(conn: AsyncConnection, entries: Sequence[NewEntry], *, at: datetime) -> None:
-    await conn.execute(
-        _INSERT,
-        [
-            {
-                "org_id": entry.org_id,
-                "member_id": entry.member_id,
-                "invite_id": entry.invite_id,
-                "from_status": entry.from_status.value if entry.from_status else None,
-                "to_status": entry.to_status.value if entry.to_status else None,
-                "reason": entry.reason,
-                "actor": entry.actor,
-                "at": at,
-            }
-            for entry in entries
-        ],
+def postgresql_insert(first: int) -> str:
+    """PostgreSQL's INSERT of entries given as one array per column and then their time: the
+    statement's parameters `$first`, `$first + 1`, ... as `postgresql_parameters` orders them."""
+    arrays = ", ".join(f"${first + n}::text[]" for n in range(len(_COLUMNS)))
+    names = ", ".join(_COLUMNS)
+    return (
+        f"INSERT INTO seat_ledger ({names}, at) SELECT {names}, ${first + len(_COLUMNS)}"
+        f" FROM unnest({arrays}) WITH ORDINALITY AS entry({names}, n)"
+        # Ids in the entries' order: the ledger is read in id order.
+        " ORDER BY entry.n"
     )
+
+
+_POSTGRESQL_INSERT = postgresql_insert(1)
+
+
+def postgresql_parameters(
+    conn: AsyncConnection, entries: Sequence[NewEntry], *, at: datetime
+) -> tuple[Any, ...]:
+    columns = zip(*(_values(entry) for entry in entries), strict=True)
+    return (*(list(column) for column in columns), _AT.process_bind_param(at, conn.dialect))
+
+
+async def append(conn: AsyncConnection, entries: Sequence[NewEntry], *, at: datetime) -> None:
+    """Write entries, in order, all at `at`."""
+    if not entries:
+        return
+    if conn.dialect.name == "sqlite":
+        append_on_sqlite(conn, entries, at=at)
+    else:
+        await conn.exec_driver_sql(_POSTGRESQL_INSERT, postgresql_parameters(conn, entries, at=at))
+
+
+def append_on_sqlite(conn: AsyncConnection, entries: Sequence[NewEntry], *, at: datetime) -> None:
+    """`append` on SQLite, where it needs no await (sqlite3 runs on the event loop)."""
+    _SQLITE_INSERT.run(conn, [(*_values(entry), at) for entry in entries])
 
 
 async def list_entries(
@@ -137,4 +164,16 @@ def _to_entry(row: Mapping[str, Any]) -> LedgerEntry:
         reason=row["reason"],
         actor=row["actor"],
         at=row["at"],
+    )
+
+
+def _values(entry: NewEntry) -> tuple[str | None, ...]:
+    return (
+        entry.org_id,
+        entry.member_id,
+        entry.invite_id,
+        entry.from_status.value if entry.from_status else None,
+        entry.to_status.value if entry.to_status else None,
+        entry.reason,
+        entry.actor,
     )
