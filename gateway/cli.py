@@ -1,29 +1,34 @@
-"""The `seatgate` command line: serve, worker, keys rotate, billing reconcile."""
+"""The `seatgate` command line: serve, worker, keys rotate, billing reconcile.
+
+Building the parser imports only argparse-level modules, so `seatgate --help` (and a mistyped
+command) answers at once; each command imports the gateway, SQLAlchemy, Alembic or Stripe inside
+its own function (tests/gateway/test_cli_imports.py holds this).
+"""
+
+from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from auth.admin_tokens import generate_if_needed
-from gateway.app import create_app
-from gateway.config import Settings, SettingsError
 from gateway.identifier_commands import add_identifier_commands
 from gateway.key_commands import add_key_commands
-from gateway.migrate import upgrade
 from gateway.stripe.commands import add_billing_commands
-from gateway.worker import run_worker_only
-from seats.storage.database import Database
 
-Command = Callable[[argparse.Namespace, Settings], int]
+if TYPE_CHECKING:
+    from gateway.config import Settings
+
+DESCRIPTION = "The `seatgate` command line: serve, worker, keys rotate, billing reconcile."
+Command = Callable[[argparse.Namespace, "Settings"], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    from gateway.config import Settings, SettingsError
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = Settings.from_env().with_overrides(
@@ -39,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="seatgate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="seatgate", description=DESCRIPTION)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the gateway (migrates the database first)")
@@ -72,17 +77,32 @@ def _database_option(parser: argparse.ArgumentParser) -> None:
 
 
 def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.migrate import upgrade
+
     upgrade(settings.database_url)
     return 0
 
 
 def worker_command(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from gateway.app import create_app
+    from gateway.migrate import upgrade
+    from gateway.worker import run_worker_only
+
     upgrade(settings.database_url)
     asyncio.run(run_worker_only(create_app(settings.with_overrides(run_worker=True))))
     return 0
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from aiohttp import web
+
+    from gateway.app import create_app
+    from gateway.migrate import upgrade
+
     upgrade(settings.database_url)
     token = asyncio.run(_first_admin_token(settings))
     if token:
@@ -97,6 +117,9 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _first_admin_token(settings: Settings) -> str | None:
+    from auth.admin_tokens import generate_if_needed
+    from seats.storage.database import Database
+
     database = Database(settings.database_url)
     try:
         async with database.transaction() as conn:

@@ -1,18 +1,19 @@
 """`seatgate identifiers set-aside`: the users and groups migration 0005 set aside because their
 identifier now compares equal to an older one's (or is too long), until an admin resolves them."""
 
-import argparse
-import asyncio
-from collections.abc import Callable
+from __future__ import annotations
 
-from gateway.config import Settings
-from gateway.migrate import upgrade
-from seats.storage.database import Database
-from seats.storage.identifier_store import SetAside, set_aside
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported by the command, not by `seatgate --help` (gateway/cli.py)
+    from gateway.config import Settings
+    from seats.storage.identifier_store import SetAside
 
 
 def add_identifier_commands(
-    sub: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
     database_option: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     identifiers = sub.add_parser("identifiers", help="inspect userName and displayName keys")
@@ -26,6 +27,10 @@ def add_identifier_commands(
 
 
 def set_aside_command(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from gateway.migrate import upgrade
+
     upgrade(settings.database_url)
     rows = asyncio.run(_load(settings))
     for row in rows:
@@ -47,6 +52,9 @@ def describe(row: SetAside) -> str:
 
 
 async def _load(settings: Settings) -> list[SetAside]:
+    from seats.storage.database import Database
+    from seats.storage.identifier_store import set_aside
+
     database = Database(settings.database_url)
     try:
         async with database.read() as conn:

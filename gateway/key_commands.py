@@ -1,17 +1,22 @@
 """`seatgate keys rotate` and `seatgate keys list`: signing keys of product tokens."""
 
-import argparse
-import asyncio
-from collections.abc import Callable
+from __future__ import annotations
 
-from auth.keys import DEFAULT_PUBLISH_DELAY_SECONDS, Rotation, SigningKey, load_keys, rotate
-from gateway.config import Settings
-from gateway.migrate import upgrade
-from seats.storage.database import Database
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported by the commands, not by `seatgate --help` (gateway/cli.py)
+    from auth.keys import Rotation, SigningKey
+    from gateway.config import Settings
+
+# auth.keys.DEFAULT_PUBLISH_DELAY_SECONDS, written out so that the help needs no auth.keys
+# (SQLAlchemy, cryptography); tests/gateway/test_cli_imports.py checks that the two agree.
+PUBLISH_DELAY_SECONDS = 60.0
 
 
 def add_key_commands(
-    sub: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
     database_option: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     keys = sub.add_parser("keys", help="manage the signing keys of product tokens")
@@ -23,7 +28,7 @@ def add_key_commands(
     rotate_parser.add_argument(
         "--publish-delay",
         type=float,
-        default=DEFAULT_PUBLISH_DELAY_SECONDS,
+        default=PUBLISH_DELAY_SECONDS,
         metavar="SECONDS",
         help="publish the new key this long before it signs (default %(default)s); products "
         "that cached the JWKS meanwhile pick it up",
@@ -36,6 +41,10 @@ def add_key_commands(
 
 
 def keys_rotate_command(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from gateway.migrate import upgrade
+
     upgrade(settings.database_url)
     rotation = asyncio.run(_rotate(settings, args.publish_delay))
     print(f"new signing key {rotation.new_kid}: signs from {rotation.signs_from.isoformat()}")
@@ -49,6 +58,10 @@ def keys_rotate_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def keys_list_command(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from gateway.migrate import upgrade
+
     upgrade(settings.database_url)
     for key in asyncio.run(_load(settings)):
         retired = key.retired_at.isoformat() if key.retired_at else "-"
@@ -59,6 +72,9 @@ def keys_list_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _rotate(settings: Settings, publish_delay: float) -> Rotation:
+    from auth.keys import rotate
+    from seats.storage.database import Database
+
     database = Database(settings.database_url)
     try:
         async with database.transaction() as conn:
@@ -72,6 +88,9 @@ async def _rotate(settings: Settings, publish_delay: float) -> Rotation:
 
 
 async def _load(settings: Settings) -> list[SigningKey]:
+    from auth.keys import load_keys
+    from seats.storage.database import Database
+
     database = Database(settings.database_url)
     try:
         async with database.read() as conn:

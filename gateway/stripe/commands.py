@@ -9,18 +9,15 @@ errors remain, 2 when billing is not configured.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from gateway.config import Settings
-from gateway.migrate import upgrade
-from gateway.stripe.settings import BillingOptions, billing_from_settings, close_port
-from seats.billing import reconcile as reconciling
-from seats.billing.reconcile import ReconcileRow
-from seats.billing.service import Billing
-from seats.storage.database import Database
+if TYPE_CHECKING:  # imported by the command, not by `seatgate --help` (gateway/cli.py)
+    from gateway.config import Settings
+    from seats.billing.reconcile import ReconcileRow
+    from seats.billing.service import Billing
+    from seats.storage.database import Database
 
 
 def add_billing_commands(
@@ -46,6 +43,10 @@ def reconcile_command(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    import asyncio
+
+    from gateway.migrate import upgrade
+
     upgrade(settings.database_url)
     rows = asyncio.run(_run(settings, fix=args.fix, org_id=args.org))
     print_table(rows, sys.stdout)
@@ -53,6 +54,9 @@ def reconcile_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(settings: Settings, *, fix: bool, org_id: str | None) -> list[ReconcileRow]:
+    from gateway.stripe.settings import BillingOptions, billing_from_settings, close_port
+    from seats.storage.database import Database
+
     database = Database(settings.database_url)
     billing = billing_from_settings(settings, BillingOptions())
     assert billing is not None  # the secret key was checked
@@ -74,6 +78,8 @@ async def reconcile(
     progress: TextIO | None = None,
 ) -> list[ReconcileRow]:
     """The use case, with a progress bar drawn on `progress` as the orgs are done."""
+    from seats.billing import reconcile as reconciling
+
     on_progress = None if progress is None else (lambda done, total: _bar(progress, done, total))
     rows = await reconciling.reconcile(
         database, billing, fix=fix, org_ids=org_ids, on_progress=on_progress
