@@ -53,7 +53,8 @@ class InlineConnection(aiosqlite.Connection):
     """An aiosqlite.Connection whose calls run in the calling thread; its thread never starts.
 
     Every path of aiosqlite and of SQLAlchemy's adapter goes through the connection's queue
-    (`_tx`), so replacing the queue is the whole change.
+    (`_tx`), so replacing the queue is the whole change; `_execute`, through which all calls
+    but connecting reach the queue, skips it as well.
     """
 
     def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
@@ -62,6 +63,14 @@ class InlineConnection(aiosqlite.Connection):
 
     def __await__(self) -> Generator[Any, None, "InlineConnection"]:
         return self._connect().__await__()
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Every call of the connection and its cursors (execute, fetch, close, commit) comes
+        here once connected: called at once, without the queued partial and future the
+        queue would cost (four of each per statement)."""
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
 
     def run_now(self, sql: str) -> None:
         """Execute a statement that returns nothing (BEGIN, PRAGMA), synchronously: for hooks
