@@ -17,6 +17,7 @@ from gateway.console.app import create_console_app
 from gateway.directory.app import create_directory_app
 from gateway.errors import json_errors
 from gateway.event_delivery import install_event_delivery
+from gateway.forwarded import trusted_proxies_middleware
 from gateway.keys import DATABASE, REQUESTS_UNDER_WAY, SCIM_TOKENS, SETTINGS, RequestsUnderWay
 from gateway.scim_wiring import create_scim_subapp
 from gateway.stripe.wiring import install_billing
@@ -32,6 +33,9 @@ def create_app(settings: Settings) -> web.Application:
         middlewares=[body_read_deadline, _request_id, json_errors],
         client_max_size=_max_body(settings),
     )
+    if settings.trusted_proxies:
+        # First, so that every later middleware and handler sees the client's address.
+        app.middlewares.insert(0, trusted_proxies_middleware(settings.trusted_proxies))
     app[SETTINGS] = settings
     under_way = app[REQUESTS_UNDER_WAY] = RequestsUnderWay()
     # A commit made while other requests are under way shares its fsync with theirs.

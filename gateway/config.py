@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gateway.proxy_networks import parse_networks
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///seatgate.db"
 
 
@@ -20,6 +22,9 @@ class Settings:
     port: int = 8000
     # Public URL of the gateway: the JWT issuer and the base of SCIM `meta.location`.
     public_url: str | None = None
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks, comma-separated): gateway/forwarded.py.
+    trusted_proxies: str = ""
     admin_token: str | None = None
     # SCIM request limits.
     scim_max_body_bytes: int = 1024 * 1024
@@ -74,6 +79,10 @@ class Settings:
     stripe_legacy_prices: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as error:
+            raise SettingsError(f"SEATGATE_TRUSTED_PROXIES: {error}") from None
         if self.event_retention_days < 1:
             raise SettingsError("SEATGATE_EVENT_RETENTION_DAYS must be at least 1")
         # An endpoint must be disabled (and its admins told) before the events it has not
@@ -126,6 +135,7 @@ _ENV_FIELDS: dict[str, type] = {
     "host": str,
     "port": int,
     "public_url": str,
+    "trusted_proxies": str,
     "admin_token": str,
     "scim_max_body_bytes": int,
     "scim_max_bulk_operations": int,
