@@ -19,6 +19,7 @@ from gateway.errors import json_errors
 from gateway.event_delivery import install_event_delivery
 from gateway.forwarded import trusted_proxies_middleware
 from gateway.keys import DATABASE, REQUESTS_UNDER_WAY, SCIM_TOKENS, SETTINGS, RequestsUnderWay
+from gateway.metrics import install_metrics, request_metrics
 from gateway.scim_wiring import create_scim_subapp
 from gateway.stripe.wiring import install_billing
 from gateway.worker import install_worker
@@ -30,7 +31,7 @@ access_log = logging.getLogger("seatgate.access")
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[body_read_deadline, _request_id, json_errors],
+        middlewares=[body_read_deadline, _request_id, request_metrics, json_errors],
         client_max_size=_max_body(settings),
     )
     if settings.trusted_proxies:
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> web.Application:
     install_event_delivery(app)
     app.router.add_get("/healthz", _health)
     app.router.add_get("/readyz", _ready)
+    install_metrics(app)
     app.add_subapp("/admin/v1", create_admin_app())
     app.add_subapp("/scim/v2", create_scim_subapp(app))
     add_product_token_routes(app)

@@ -26,6 +26,8 @@ class Settings:
     # networks, comma-separated): gateway/forwarded.py.
     trusted_proxies: str = ""
     admin_token: str | None = None
+    # When set, scraping /metrics needs `Authorization: Bearer <metrics_token>`.
+    metrics_token: str | None = None
     # SCIM request limits.
     scim_max_body_bytes: int = 1024 * 1024
     scim_max_bulk_operations: int = 1000
@@ -137,6 +139,7 @@ _ENV_FIELDS: dict[str, type] = {
     "public_url": str,
     "trusted_proxies": str,
     "admin_token": str,
+    "metrics_token": str,
     "scim_max_body_bytes": int,
     "scim_max_bulk_operations": int,
     "scim_max_filter_results": int,

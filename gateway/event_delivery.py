@@ -26,6 +26,7 @@ from standardwebhooks import Webhook
 
 from gateway.config import Settings
 from gateway.keys import DATABASE, SETTINGS
+from gateway.metrics import METRICS, GatewayMetrics
 from seats import event_endpoints
 from seats.clock import utcnow
 from seats.event_endpoints import DeliveryPolicy, Endpoint
@@ -72,11 +73,19 @@ def signed_request(secret: str, event: StoredEvent, *, at: datetime) -> tuple[st
 
 
 class EventPoster:
-    """POSTs one signed event with a shared aiohttp session (owned by the caller)."""
+    """POSTs one signed event with a shared aiohttp session (owned by the caller); failures
+    are counted in `metrics` when given."""
 
-    def __init__(self, session: aiohttp.ClientSession, *, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        timeout_seconds: float,
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
         self.session = session
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self.metrics = metrics
 
     async def post(self, endpoint: Endpoint, event: StoredEvent) -> Outcome:
         body, headers = signed_request(endpoint.secret, event, at=utcnow())
@@ -93,10 +102,16 @@ class EventPoster:
                 status = response.status
                 text = (await response.content.read(_ERROR_BODY_BYTES)).decode(errors="replace")
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            self._count_failure("unreachable")
             return Outcome(None, f"unreachable: {exc!r}", _since(started))
         if 200 <= status < 300:
             return Outcome(status, None, _since(started))
+        self._count_failure("http_status")
         return Outcome(status, f"HTTP {status}: {text}", _since(started))
+
+    def _count_failure(self, reason: str) -> None:
+        if self.metrics is not None:
+            self.metrics.event_delivery_failed(reason)
 
 
 async def deliver_events(
@@ -250,7 +265,9 @@ async def _delivery_lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     session = aiohttp.ClientSession()
-    poster = EventPoster(session, timeout_seconds=settings.event_delivery_timeout_seconds)
+    poster = EventPoster(
+        session, timeout_seconds=settings.event_delivery_timeout_seconds, metrics=app.get(METRICS)
+    )
     loop = EventDeliveryLoop(
         database,
         poster,

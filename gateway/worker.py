@@ -29,6 +29,7 @@ from gateway.integrations.delivery import DeliveryError
 from gateway.integrations.email import EmailSender, SmtpConfig
 from gateway.integrations.webhooks import WebhookSender
 from gateway.keys import DATABASE, SETTINGS
+from gateway.metrics import METRICS, GatewayMetrics
 from seats import alerts, capacity, outbox
 from seats import retention as retention_rules
 from seats.clock import utcnow
@@ -72,8 +73,10 @@ async def deliver_due(
     now: datetime | None = None,
     digest_seconds: float = 0,
     policy: RetryPolicy | None = None,
+    metrics: GatewayMetrics | None = None,
 ) -> DeliveryReport:
-    """Claim the due messages of the channels in `handlers`, send them, record the outcome."""
+    """Claim the due messages of the channels in `handlers`, send them, record the outcome
+    (and count each failed attempt in `metrics`)."""
     policy = policy or RetryPolicy()
     now = now or utcnow()
     worker_id = str(uuid.uuid4())
@@ -126,6 +129,8 @@ async def deliver_due(
             await outbox.mark_attempt_failed(
                 conn, message, worker_id=worker_id, now=now, error=error, retry_at=retry_at
             )
+            if metrics is not None:
+                metrics.outbox_attempt_failed(message.channel, given_up=retry_at is None)
     return DeliveryReport(len(messages), delivered, retrying, failed)
 
 
@@ -164,6 +169,7 @@ class Worker:
         policy: RetryPolicy | None = None,
         retention: timedelta = timedelta(days=30),
         prune_interval_seconds: float = 3600.0,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.database = database
         self.handlers = handlers
@@ -173,6 +179,7 @@ class Worker:
         self.digest_seconds = digest_seconds
         self.policy = policy or RetryPolicy()
         self.wake = asyncio.Event()
+        self.metrics = metrics
 
     async def run(self, stop: asyncio.Event) -> None:
         unsubscribe = outbox.subscribe(self.database.engine, self.wake.set)
@@ -192,6 +199,7 @@ class Worker:
                         dict(self.handlers),
                         digest_seconds=self.digest_seconds,
                         policy=self.policy,
+                        metrics=self.metrics,
                     )
                     busy = report.claimed >= self.policy.batch_size
                 except Exception:
@@ -258,6 +266,7 @@ async def _worker_lifecycle(app: web.Application) -> AsyncIterator[None]:
             policy=RetryPolicy(first_retry=timedelta(seconds=settings.worker_retry_seconds)),
             retention=timedelta(days=settings.event_retention_days),
             prune_interval_seconds=settings.prune_interval_seconds,
+            metrics=app.get(METRICS),
         )
         task = asyncio.create_task(worker.run(stop), name="seatgate-worker")
     try:

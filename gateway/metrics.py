@@ -1,0 +1,238 @@
+"""Prometheus metrics at `/metrics`: what the gateway counts per request (by route template,
+never the raw path, so ids do not explode the label set), the SCIM operations by IdP profile,
+the delivery failures the workers count, and gauges read at scrape time (seats and outbox
+totals across orgs, the database pool).
+
+Each application owns its `CollectorRegistry` (under the `METRICS` key), never the library's
+global default: a process (or a test) may build many apps. The request middleware only touches
+in-memory counters; the database is read when `/metrics` is scraped, with one aggregate
+statement per total (seats/totals.py). With `SEATGATE_METRICS_TOKEN` set, a scrape needs
+`Authorization: Bearer <token>`. docs/operations.md lists every metric.
+"""
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
+
+from gateway.errors import json_error
+from gateway.keys import DATABASE, SETTINGS
+from scim import bulk, discovery, groups, users
+from seats import totals
+from seats.storage.database import Database
+
+SCIM_PREFIX = "/scim/v2"
+# A request aiohttp matched to no route (404, 405): one label value, whatever the path.
+UNMATCHED = "unmatched"
+_PLACEHOLDER = "{}"
+
+
+def _scim_templates() -> dict[tuple[str, ...], str]:
+    """The SCIM sub-app routes every path to one catch-all (scim/routing.py dispatches), so
+    its templates come from the operation tables: lower-cased literal segments (SCIM matches
+    them case-insensitively) with placeholders, to the pattern."""
+    templates = {}
+    for table in (users.OPERATIONS, groups.OPERATIONS, discovery.OPERATIONS, bulk.OPERATIONS):
+        for _method, pattern, _operation in table:
+            key = tuple(
+                _PLACEHOLDER if part.startswith("{") else part.lower()
+                for part in pattern.strip("/").split("/")
+            )
+            templates[key] = SCIM_PREFIX + pattern
+    return templates
+
+
+_SCIM_TEMPLATES = _scim_templates()
+
+
+@dataclass(frozen=True)
+class GatewayMetrics:
+    registry: CollectorRegistry
+    requests: Counter
+    latency: Histogram
+    scim_operations: Counter
+    outbox_failures: Counter
+    event_delivery_failures: Counter
+    seats_used: Gauge
+    seats_capacity: Gauge
+    seats_over_limit: Gauge
+    unlimited_orgs: Gauge
+    outbox_pending: Gauge
+    outbox_oldest_age: Gauge
+
+    def observe(self, request: web.Request, status: int, seconds: float) -> None:
+        route = route_template(request)
+        self.requests.labels(request.method, route, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+        if route.startswith(SCIM_PREFIX):
+            idp = idp_profile(request.headers.get("User-Agent", ""))
+            self.scim_operations.labels(idp, request.method, route).inc()
+
+    def outbox_attempt_failed(self, channel: str, *, given_up: bool) -> None:
+        self.outbox_failures.labels(channel, "given_up" if given_up else "retrying").inc()
+
+    def event_delivery_failed(self, reason: str) -> None:
+        self.event_delivery_failures.labels(reason).inc()
+
+
+METRICS = web.AppKey("metrics", GatewayMetrics)
+
+
+def install_metrics(app: web.Application) -> None:
+    """Give `app` its registry and the `/metrics` route (the middleware is `request_metrics`)."""
+    app[METRICS] = new_metrics(app[DATABASE])
+    app.router.add_get("/metrics", _scrape)
+
+
+def new_metrics(database: Database) -> GatewayMetrics:
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
+    pool = database.engine.pool
+    # Read by the scrape itself: no work between scrapes.
+    for name, what, read in (
+        ("seatgate_database_pool_size", "Connections the pool keeps open", "size"),
+        ("seatgate_database_pool_checked_out", "Connections in use right now", "checkedout"),
+    ):
+        reader = getattr(pool, read, None)
+        if reader is not None:
+            Gauge(name, what, registry=registry).set_function(reader)
+    return GatewayMetrics(
+        registry=registry,
+        requests=Counter(
+            "seatgate_http_requests",
+            "HTTP requests answered, by method, route template and status",
+            ["method", "route", "status"],
+            registry=registry,
+        ),
+        latency=Histogram(
+            "seatgate_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template",
+            ["route"],
+            registry=registry,
+        ),
+        scim_operations=Counter(
+            "seatgate_scim_operations",
+            "SCIM requests by the identity provider's profile (from its User-Agent)",
+            ["idp", "method", "route"],
+            registry=registry,
+        ),
+        outbox_failures=Counter(
+            "seatgate_outbox_delivery_failures",
+            "Failed outbox delivery attempts (alert email, alert webhook, billing push)",
+            ["channel", "outcome"],
+            registry=registry,
+        ),
+        event_delivery_failures=Counter(
+            "seatgate_event_delivery_failures",
+            "Failed deliveries of the event feed to event webhook endpoints",
+            ["reason"],
+            registry=registry,
+        ),
+        seats_used=_gauge(registry, "seatgate_seats_used", "Counted seats, summed over orgs"),
+        seats_capacity=_gauge(
+            registry, "seatgate_seats_capacity", "Seat limits summed over orgs that have one"
+        ),
+        seats_over_limit=_gauge(
+            registry, "seatgate_seats_over_limit", "Members over their org's seat limit"
+        ),
+        unlimited_orgs=_gauge(
+            registry, "seatgate_orgs_without_seat_limit", "Organizations with no seat limit"
+        ),
+        outbox_pending=_gauge(
+            registry, "seatgate_outbox_pending", "Outbox messages neither delivered nor given up"
+        ),
+        outbox_oldest_age=_gauge(
+            registry,
+            "seatgate_outbox_oldest_pending_age_seconds",
+            "Age of the oldest pending outbox message (0 when none)",
+        ),
+    )
+
+
+def _gauge(registry: CollectorRegistry, name: str, documentation: str) -> Gauge:
+    return Gauge(name, documentation, registry=registry)
+
+
+def route_template(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    if resource is None:
+        return UNMATCHED
+    if resource.canonical.startswith(SCIM_PREFIX):
+        return scim_template(request.match_info.get("tail", ""))
+    return resource.canonical
+
+
+def scim_template(tail: str) -> str:
+    """`Users/2819c223` -> `/scim/v2/Users/{id}`; the most literal pattern wins, as in
+    scim/routing.py (`Users/.search` is not `Users/{id}`)."""
+    parts = tuple(part.lower() for part in tail.strip("/").split("/"))
+    found = _SCIM_TEMPLATES.get(parts)
+    if found is None and len(parts) == 2:
+        found = _SCIM_TEMPLATES.get((parts[0], _PLACEHOLDER))
+    return found or SCIM_PREFIX + "/" + UNMATCHED
+
+
+def idp_profile(user_agent: str) -> str:
+    """okta, entra or other: a substring test, cheap enough for every request."""
+    if "Okta" in user_agent:
+        return "okta"
+    if "Azure" in user_agent or "Microsoft" in user_agent:
+        return "entra"
+    return "other"
+
+
+@web.middleware
+async def request_metrics(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    started = time.perf_counter()
+    # An exception that escapes every error middleware is answered 500 by aiohttp.
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        request.config_dict[METRICS].observe(request, status, time.perf_counter() - started)
+
+
+async def _scrape(request: web.Request) -> web.Response:
+    token = request.config_dict[SETTINGS].metrics_token
+    if token and not _bearer_matches(request, token):
+        response = json_error(401, "unauthorized", "send Authorization: Bearer <metrics token>")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    metrics = request.config_dict[METRICS]
+    async with request.config_dict[DATABASE].read() as conn:
+        seats = await totals.seat_totals(conn)
+        backlog = await totals.outbox_backlog(conn)
+    metrics.seats_used.set(seats.used)
+    metrics.seats_capacity.set(seats.capacity)
+    metrics.seats_over_limit.set(seats.over_limit)
+    metrics.unlimited_orgs.set(seats.unlimited_orgs)
+    metrics.outbox_pending.set(backlog.pending)
+    metrics.outbox_oldest_age.set(backlog.oldest_age_seconds)
+    return web.Response(
+        body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
+
+
+def _bearer_matches(request: web.Request, token: str) -> bool:
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        presented.strip().encode(), token.encode()
+    )
