@@ -9,7 +9,14 @@ only when `attributes` asks for it, to keep list queries at one round trip.
 
 from typing import Any
 
-from scim2_models import Context, PatchOp, ResponseParameters
+from scim2_models import (
+    Context,
+    Extension,
+    Mutability,
+    MutabilityException,
+    PatchOp,
+    ResponseParameters,
+)
 
 from scim import paging, user_mapping
 from scim.booleans import check_patch_booleans
@@ -127,6 +134,7 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
     patch = USER_PATCH.model_validate(
         request.body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
+    refuse_read_only_extensions(patch)
     expected = if_match_version(request)
     for attempt in range(PATCH_ATTEMPTS):
         try:
@@ -153,6 +161,31 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
             if expected is not None or attempt == PATCH_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def refuse_read_only_extensions(patch: Any) -> None:
+    """RFC 7644 §3.5.2: an operation on an extension whose every attribute is readOnly (the
+    seat extension) is 400 `mutability`, like one on its attributes.
+
+    scim2-models refuses the attributes (`...:seatStatus`) and add/replace of the extension's
+    root, but lets a remove of the root through; the stored member has no such value to lose,
+    so it would answer 200 having changed nothing. Paths only: a path-less value keyed by the
+    extension is refused by scim2-models when it is applied.
+    """
+    for operation in patch.operations or []:
+        path = operation.path
+        if path is None or path.resolve() is not None or not _read_only_extension(path.model):
+            continue
+        raise MutabilityException(detail=f"'{path}' is read-only: the server computes it")
+
+
+def _read_only_extension(model: Any) -> bool:
+    if not (isinstance(model, type) and issubclass(model, Extension)):
+        return False
+    names = [name for name in model.model_fields if name != "schemas"]
+    return bool(names) and all(
+        model.get_field_annotation(name, Mutability) is Mutability.read_only for name in names
+    )
 
 
 async def delete_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
