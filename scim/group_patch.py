@@ -14,9 +14,12 @@ A path-less operation whose value carries `members` (`{"op": "add", "value": {"m
 `value` (`members[type eq "Group"]`, which no identity provider sends) is the one case that
 reads the membership: it is evaluated by scim2-models against the members as they were when
 the PATCH began.
+
+Member ids a PATCH adds (or replaces with) that name no user or group of the org are skipped,
+the rest of the operation applying; POST and PUT still refuse them (400 invalidValue).
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +93,7 @@ def _split_root_value(operation: GroupOperation, plan: PatchPlan) -> None:
         return
     entries = parse_member_entries(value[key] or [])
     action = MembershipAction.ADD if operation.op == Op.add else MembershipAction.REPLACE
-    plan.membership.append(MembershipChange(action, entries.ids, entries.displays))
+    plan.membership.append(_joining(action, entries.ids, entries.displays))
     rest = {name: item for name, item in value.items() if name != key}
     if rest:
         plan.attribute_operations.append(
@@ -123,7 +126,7 @@ async def _membership_changes(
     entries = parse_member_entries(operation.value if operation.value is not None else [])
     if path.value_filter is None:
         action = MembershipAction.ADD if operation.op == Op.add else MembershipAction.REPLACE
-        return [MembershipChange(action, entries.ids, entries.displays)]
+        return [_joining(action, entries.ids, entries.displays)]
     if selected is None:
         raise InvalidPathException(
             path=str(path),
@@ -132,12 +135,20 @@ async def _membership_changes(
     if operation.op == Op.add:
         # Entra adds through a filter that matches nothing yet: the entry the filter names.
         ids = tuple(selected) + entries.ids
-        return [MembershipChange(MembershipAction.ADD, ids, entries.displays)]
+        return [_joining(MembershipAction.ADD, ids, entries.displays)]
     # Replacing the selected entries: they leave, the value's entries join (§3.5.2.3).
     return [
         MembershipChange(MembershipAction.REMOVE, tuple(selected)),
-        MembershipChange(MembershipAction.ADD, entries.ids, entries.displays),
+        _joining(MembershipAction.ADD, entries.ids, entries.displays),
     ]
+
+
+def _joining(
+    action: MembershipAction, ids: tuple[str, ...], displays: Mapping[str, str]
+) -> MembershipChange:
+    """A step that adds members: ids that name no user or group of the org are skipped and
+    the rest joins (scim-sanity's PATCH /Groups check; seats.group_members.skip_unknown_members)."""
+    return MembershipChange(action, ids, displays, skip_unknown=True)
 
 
 def _ids_in_filter(node: Any) -> list[str] | None:

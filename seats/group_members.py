@@ -7,6 +7,7 @@ A member of a group is a User (members.id) or a nested Group (groups.id) of the 
 service (seats/groups.py) does both once per change, however many steps the change has.
 """
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
@@ -18,6 +19,8 @@ from seats.errors import InvalidValue
 from seats.events import GroupMembersRemoved
 from seats.storage import group_store, membership_store
 
+log = logging.getLogger("seatgate.groups")
+
 NO_DISPLAYS: Mapping[str, str] = MappingProxyType({})
 
 
@@ -27,25 +30,44 @@ def unique(ids: Iterable[str]) -> list[str]:
 
 
 async def resolve_types(
-    conn: AsyncConnection, org_id: str, group_id: str, ids: Sequence[str]
+    conn: AsyncConnection,
+    org_id: str,
+    group_id: str,
+    ids: Sequence[str],
+    *,
+    skip_unknown: bool = False,
 ) -> dict[str, str]:
-    """Map each id to "User" or "Group", reading only those ids, or raise InvalidValue.
+    """Map each id to "User" or "Group", reading only those ids.
 
-    An id that is neither a user nor a group of this org is refused by name: an identity
-    provider that pushes a membership for a user it never provisioned must hear it (RFC 7644
-    §3.12 invalidValue), not see the member silently dropped. Ids of other orgs are unknown.
+    An id that is neither a user nor a group of this org (ids of other orgs are unknown too)
+    is refused by name (RFC 7644 §3.12 invalidValue), so an identity provider that pushes a
+    membership for a user it never provisioned hears it; with `skip_unknown` it is left out
+    instead (skip_unknown_members).
     """
     if group_id in ids:
         raise InvalidValue(f"group {group_id} cannot be a member of itself")
     found = await membership_store.kinds_of(conn, org_id, ids)
     unknown = [member_id for member_id in ids if member_id not in found]
-    if unknown:
-        more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
-        raise InvalidValue(
-            f"no user or group with id {', '.join(unknown[:20])}{more} exists in this organization",
-            unknown=unknown,
-        )
-    return found
+    if not unknown:
+        return found
+    if skip_unknown:
+        skip_unknown_members(org_id, group_id, unknown)
+        return found
+    more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+    raise InvalidValue(
+        f"no user or group with id {', '.join(unknown[:20])}{more} exists in this organization",
+        unknown=unknown,
+    )
+
+
+def skip_unknown_members(org_id: str, group_id: str, unknown: Sequence[str]) -> None:
+    """The one place unknown member ids are dropped from a change, the rest applying.
+
+    A PATCH that adds members tolerates them (scim-sanity's PATCH /Groups check; an IdP whose
+    user is deleted here but not yet on its side keeps pushing the group): refusing the whole
+    operation would keep every other member out too. Nothing is written for these ids.
+    """
+    log.info("group %s of org %s: %d unknown member id(s) skipped", group_id, org_id, len(unknown))
 
 
 async def add(
@@ -54,16 +76,19 @@ async def add(
     group_id: str,
     ids: Sequence[str],
     displays: Mapping[str, str] = NO_DISPLAYS,
+    *,
+    skip_unknown: bool = False,
 ) -> list[str]:
     """Add the members that are not members yet; return the ids added.
 
     `displays` are the names the client sent with some of them, shown back instead of the
-    member's own name. A member already in keeps the display it joined with.
+    member's own name. A member already in keeps the display it joined with. Unknown ids are
+    refused, or with `skip_unknown` left out (resolve_types).
     """
     ids = unique(ids)
     if not ids:
         return []
-    kinds = await resolve_types(conn, org_id, group_id, ids)
+    kinds = await resolve_types(conn, org_id, group_id, ids, skip_unknown=skip_unknown)
     return await membership_store.insert_members(conn, org_id, group_id, kinds, displays)
 
 
@@ -91,6 +116,8 @@ async def replace(
     group_id: str,
     ids: Sequence[str],
     displays: Mapping[str, str] = NO_DISPLAYS,
+    *,
+    skip_unknown: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Make the membership exactly `ids` (a PUT, or a PATCH replace on members); return the
     ids added and the ids removed.
@@ -104,7 +131,8 @@ async def replace(
     leaving = [member_id for member_id in current if member_id not in wanted_set]
     joining = [member_id for member_id in wanted if member_id not in current]
     removed = await remove(conn, org_id, group_id, leaving)
-    return await add(conn, org_id, group_id, joining, displays), removed
+    added = await add(conn, org_id, group_id, joining, displays, skip_unknown=skip_unknown)
+    return added, removed
 
 
 async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> None:

@@ -43,6 +43,8 @@ class MembershipChange:
     member_ids: tuple[str, ...] = ()
     # The display names the client sent with the members that join, by member id.
     displays: Mapping[str, str] = field(default_factory=dict)
+    # Joining ids that name no user or group are left out instead of refused (a SCIM PATCH).
+    skip_unknown: bool = False
 
 
 async def get_group(conn: AsyncConnection, org_id: str, group_id: str) -> Group:
@@ -224,12 +226,17 @@ async def _apply(
 ) -> tuple[list[str], list[str]]:
     """Apply one step: (ids added, ids removed)."""
     if step.action is MembershipAction.ADD:
-        return await group_members.add(conn, org_id, group_id, step.member_ids, step.displays), []
+        added = await group_members.add(
+            conn, org_id, group_id, step.member_ids, step.displays, skip_unknown=step.skip_unknown
+        )
+        return added, []
     if step.action is MembershipAction.REMOVE:
         return [], await group_members.remove(conn, org_id, group_id, step.member_ids)
     if step.action is MembershipAction.REMOVE_ALL:
         return [], await group_members.remove_all(conn, org_id, group_id)
-    return await group_members.replace(conn, org_id, group_id, step.member_ids, step.displays)
+    return await group_members.replace(
+        conn, org_id, group_id, step.member_ids, step.displays, skip_unknown=step.skip_unknown
+    )
 
 
 async def _read(conn: AsyncConnection, org_id: str, group_id: str, *, lock: bool) -> Group:

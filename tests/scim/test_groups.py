@@ -145,7 +145,7 @@ async def test_display_names_are_unique_per_org_case_insensitively(
     await scim_error(response, 409, "uniqueness")
 
 
-async def test_unknown_member_ids_are_a_400_invalid_value_naming_them(
+async def test_unknown_member_ids_in_a_post_are_a_400_invalid_value_naming_them(
     client: TestClient, scim: dict[str, str]
 ) -> None:
     (ann,) = await users(client, scim, "ann")
@@ -154,14 +154,7 @@ async def test_unknown_member_ids_are_a_400_invalid_value_naming_them(
     )
     body = await scim_error(response, 400, "invalidValue")
     assert "no-such-user" in body["detail"]
-    group = await create_group(client, scim, "Eng")
-    response = await client.patch(
-        f"{BASE}/Groups/{group['id']}",
-        json=patch_body({"op": "add", "path": "members", "value": [{"value": "ghost"}]}),
-        headers=scim,
-    )
-    assert "ghost" in (await scim_error(response, 400, "invalidValue"))["detail"]
-    assert await member_ids(client, scim, group["id"]) == set()
+    # A PATCH skips them instead: tests/scim/test_group_patch_unknown_members.py.
 
 
 async def test_bad_group_bodies_are_refused_with_scim_errors(
@@ -246,9 +239,9 @@ async def test_another_orgs_token_gets_404_and_cannot_add_its_users(
     await scim_error(await client.delete(url, headers=other), 404, None)
     listed = await (await client.get(f"{BASE}/Groups", headers=other)).json(content_type=None)
     assert listed["totalResults"] == 0
-    # The owner cannot pull the other org's user in either: that id is unknown here.
+    # The owner cannot pull the other org's user in either: that id is unknown here (skipped).
     response = await client.patch(url, json=add_stranger, headers=scim)
-    await scim_error(response, 400, "invalidValue")
+    assert response.status == 200, await response.text()
     # Nor can the other org put this org's user in a group of its own.
     response = await client.post(f"{BASE}/Groups", json=group_payload("Mine", ann), headers=other)
     await scim_error(response, 400, "invalidValue")
