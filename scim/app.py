@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from scim import bulk, discovery, groups, users
+from scim import bulk, discovery, groups, root_search, users
 from scim.error_log import log_errors
 from scim.errors import MEDIA_TYPE, error_response, storage_unavailable
 from scim.keys import (
@@ -68,8 +68,15 @@ def create_scim_app(
 
 
 def build_router() -> Router:
-    """Every SCIM endpoint: Users, Groups, discovery (RFC 7644 §4) and /Bulk (§3.7)."""
-    return Router(users.OPERATIONS, groups.OPERATIONS, discovery.OPERATIONS, bulk.OPERATIONS)
+    """Every SCIM endpoint: Users, Groups, the root /.search (RFC 7644 §3.4.3), discovery
+    (§4) and /Bulk (§3.7)."""
+    return Router(
+        users.OPERATIONS,
+        groups.OPERATIONS,
+        root_search.OPERATIONS,
+        discovery.OPERATIONS,
+        bulk.OPERATIONS,
+    )
 
 
 def to_web_response(response: ScimResponse) -> web.Response:

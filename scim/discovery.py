@@ -120,15 +120,7 @@ async def me(request: ScimRequest, context: ScimContext) -> ScimResponse:
     raise NotImplementedException(detail="/Me is not supported: SCIM tokens identify an org")
 
 
-async def search_root(request: ScimRequest, context: ScimContext) -> ScimResponse:
-    """RFC 7644 §3.4.3 makes a search across every resource type at the root optional."""
-    raise NotImplementedException(
-        detail="search at the SCIM root is not supported: POST /Users/.search or /Groups/.search"
-    )
-
-
 OPERATIONS = [
-    ("POST", "/.search", search_root),
     ("GET", "/ServiceProviderConfig", get_service_provider_config),
     ("GET", "/Schemas", list_schemas),
     ("GET", "/Schemas/{id}", get_schema),

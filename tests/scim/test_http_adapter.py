@@ -129,15 +129,6 @@ async def test_me_is_not_implemented(client: TestClient, scim: dict[str, str]) -
         await scim_error(response, 501)
 
 
-async def test_a_search_at_the_root_says_it_is_not_implemented(
-    client: TestClient, scim: dict[str, str]
-) -> None:
-    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
-    response = await client.post(f"{BASE}/.search", headers=scim, json=body)
-    error = await scim_error(response, 501)
-    assert "/Users/.search" in error["detail"]
-
-
 async def test_endpoint_names_match_case_insensitively_and_tolerate_a_trailing_slash(
     client: TestClient, scim: dict[str, str]
 ) -> None:
