@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 DESCRIPTION = "The `seatgate` command line: serve, worker, keys rotate, billing reconcile."
 Command = Callable[[argparse.Namespace, "Settings"], int]
+# The longest request line aiohttp's parser reads (its default is 8190 bytes); past it aiohttp
+# answers a plain-text 400 before any middleware runs. It is well above the SCIM URI limit
+# (scim.app.MAX_URI_BYTES), so an over-long SCIM URI reaches the SCIM app and gets a SCIM 414,
+# and small enough that a request line costs a connection little memory.
+PARSER_MAX_LINE_BYTES = 16 * 1024
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,7 +117,13 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
             f"    {token}\n",
             flush=True,
         )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=None,
+        handler_args={"max_line_size": PARSER_MAX_LINE_BYTES},
+    )
     return 0
 
 

@@ -1,6 +1,7 @@
 """The SCIM 2.0 sub-application mounted at /scim/v2: a thin aiohttp adapter over the core.
 
 Per request, in order (RFC 7644 §2 and §3.12 for the statuses):
+0. a request URI longer than `MAX_URI_BYTES` is 414 (RFC 9110 §15.5.15) with a SCIM body;
 1. `Authorization: Bearer <token>` resolves to an organization (401 + `WWW-Authenticate`,
    RFC 6750 §3, when missing or unknown; 429 + `Retry-After`, before any lookup, while the
    caller's address backs off after unknown tokens);
@@ -47,6 +48,11 @@ log = logging.getLogger("seatgate.scim")
 ACCEPTED_MEDIA_TYPES = frozenset({MEDIA_TYPE, "application/json"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _ROUTER = web.AppKey("scim_router", Router)
+# Longer request URIs are 414. aiohttp's parser refuses a request line past its own
+# `max_line_size` (8190 bytes by default) with a plain-text 400 before any application code
+# runs, so this limit sits below it, and `seatgate serve` raises the parser's limit well
+# above it (gateway/cli.py PARSER_MAX_LINE_BYTES): URIs between the two get this SCIM 414.
+MAX_URI_BYTES = 8000
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -57,7 +63,7 @@ def create_scim_app(
     *,
     org_for_token: TokenLookup,
 ) -> web.Application:
-    app = web.Application(middlewares=[log_errors, _scim_errors, _authenticate])
+    app = web.Application(middlewares=[log_errors, _scim_errors, _uri_length, _authenticate])
     app[DATABASE] = database
     app[SETTINGS] = settings
     app[ORG_FOR_TOKEN] = org_for_token
@@ -112,6 +118,18 @@ async def _scim_errors(request: web.Request, handler: Handler) -> web.StreamResp
             return to_web_response(storage_unavailable(exc))
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error(500, "the gateway failed to handle this request")
+
+
+@web.middleware
+async def _uri_length(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A URI too long to be a SCIM request is refused before the token is even looked up."""
+    if len(request.raw_path.encode()) > MAX_URI_BYTES:
+        return _error(
+            414,
+            f"the request URI is longer than {MAX_URI_BYTES} bytes: "
+            "send long filters with POST /.search",
+        )
+    return await handler(request)
 
 
 @web.middleware
