@@ -57,7 +57,12 @@ async def trickle(
     try:
         status_line, headers, body = await asyncio.wait_for(_read_response(reader), BOUND)
         seconds = time.monotonic() - started
-        closed = await asyncio.wait_for(reader.read(), BOUND) == b""
+        try:
+            closed = await asyncio.wait_for(reader.read(), BOUND) == b""
+        except ConnectionResetError:
+            # Closing with the client's dripped bytes still unread makes the kernel send a
+            # reset instead of a FIN: the connection is closed either way.
+            closed = True
     finally:
         dripping.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
