@@ -33,10 +33,21 @@ __all__ = ["BILLING_PUSH", "SCHEDULED", "CapacityChange"]
 async def lock_for_seats(conn: AsyncConnection, org_id: str, *, now: datetime | None = None) -> Org:
     """Take the org lock, then settle what fell due (invite expiry, scheduled changes), so
     that every seat decision sees the capacity and usage of this moment."""
+    org, _ = await lock_for_new_member(conn, org_id, now=now)
+    return org
+
+
+async def lock_for_new_member(
+    conn: AsyncConnection, org_id: str, *, now: datetime | None = None
+) -> tuple[Org, bool | None]:
+    """`lock_for_seats`, and whether an unexpired invite holds a seat (that a new member may
+    take over) when the locking statement could tell, saving a create in an org without a
+    limit a statement; None means ask (`occupancy.has_pending_invites`)."""
     now = now or utcnow()
-    org, anything_due = await capacity_store.lock_and_find_due(conn, org_id, now=now)
-    if not anything_due:
-        return org
+    locked = await capacity_store.lock_and_find_due(conn, org_id, now=now)
+    org = locked.org
+    if not locked.anything_due:
+        return org, locked.invites_pending
     expired = await occupancy.expire_due_invites(conn, org_id, now=now)
     due = [c for c in await list_scheduled(conn, org_id) if c.effective_at <= now]
     for change in due:
@@ -51,7 +62,8 @@ async def lock_for_seats(conn: AsyncConnection, org_id: str, *, now: datetime | 
         )
     if expired and not due and await occupancy.promote_waiting(conn, org_id, actor="system"):
         await occupancy.sync_episode(conn, org_id)
-    return org
+    # What was settled may have ended invites: the lock's answer no longer stands.
+    return org, None
 
 
 async def change_capacity(

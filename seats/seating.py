@@ -21,8 +21,10 @@ from seats.model import Member, MemberDraft, Org, SeatStatus
 from seats.rules import counted, decide, is_exempt
 from seats.storage import seat_store
 
-# Re-exported: the lock every seat-moving change takes first.
+# Re-exported: the lock every seat-moving change takes first (a creation, with its answer on
+# pending invites).
 lock_for_seats = capacity.lock_for_seats
+lock_for_new_member = capacity.lock_for_new_member
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,22 @@ class SeatDecision:
 
 
 async def seat_for_new_member(
-    conn: AsyncConnection, org: Org, draft: MemberDraft, *, member_id: str, actor: str
+    conn: AsyncConnection,
+    org: Org,
+    draft: MemberDraft,
+    *,
+    member_id: str,
+    actor: str,
+    invites_pending: bool | None,
 ) -> SeatDecision:
+    """`invites_pending`: whether an unexpired invite holds a seat, as `lock_for_new_member`
+    answered it (None: ask)."""
     exempt = is_exempt(org, draft.user_type)
     if not draft.active:
         return SeatDecision(SeatStatus.DEACTIVATED, exempt, Reason.CREATED)
     if exempt:
         return SeatDecision(SeatStatus.ACTIVE, True, Reason.CREATED)
-    if org.seat_limit is None and not await occupancy.has_pending_invites(conn, org.id):
+    if org.seat_limit is None and not await _invites_pending(conn, org, invites_pending):
         # No limit and no invite to hand over: the seat is there, nothing needs counting.
         return SeatDecision(SeatStatus.ACTIVE, False, Reason.CREATED)
     counts = await occupancy.usage(conn, org.id)
@@ -168,6 +178,10 @@ async def _ask_for_seat(
         await capacity.expand(conn, org.id, grow_to, previous=counts.capacity, actor=actor)
         reason = Reason.AUTO_EXPANDED
     return SeatDecision(status, False, reason)
+
+
+async def _invites_pending(conn: AsyncConnection, org: Org, known: bool | None) -> bool:
+    return known if known is not None else await occupancy.has_pending_invites(conn, org.id)
 
 
 def _reason(before: Member | None, after: Member | None) -> str:

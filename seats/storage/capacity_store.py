@@ -29,7 +29,8 @@ class CapacityChange:
 
 
 # Built once (a statement caches its compiled form): run by every seat-moving change, it
-# locks the org and asks whether anything fell due in the same round trip.
+# locks the org and asks whether anything fell due, and whether an invite holds a seat, in the
+# same round trip.
 _LOCK_AND_FIND_DUE = OrgLock(
     sa.exists()
     .where(
@@ -45,15 +46,31 @@ _LOCK_AND_FIND_DUE = OrgLock(
         capacity_changes.c.effective_at <= sa.bindparam("now", type_=UTCDateTime()),
     )
     .label("changes_due"),
+    sa.exists()
+    .where(
+        invites.c.org_id == sa.bindparam("org_id"),
+        invites.c.status == PENDING,
+        invites.c.expires_at > sa.bindparam("now", type_=UTCDateTime()),
+    )
+    .label("invites_pending"),
 )
 
 
-async def lock_and_find_due(
-    conn: AsyncConnection, org_id: str, *, now: datetime
-) -> tuple[Org, bool]:
+@dataclass(frozen=True)
+class Locked:
+    org: Org
+    anything_due: bool  # an invite expiry or a scheduled change
+    # Whether an unexpired invite holds a seat, as the locking statement saw it. None on
+    # PostgreSQL: there the statement's snapshot can predate its wait for the row lock, so an
+    # invite committed meanwhile would be missed; ask in a statement of its own.
+    invites_pending: bool | None
+
+
+async def lock_and_find_due(conn: AsyncConnection, org_id: str, *, now: datetime) -> Locked:
     """Lock the org (OrgLock) and say whether an invite expiry or a scheduled change fell due."""
     org, due = await _LOCK_AND_FIND_DUE.take(conn, {"org_id": org_id, "now": now})
-    return org, bool(due["invites_due"] or due["changes_due"])
+    pending = bool(due["invites_pending"]) if conn.dialect.name == "sqlite" else None
+    return Locked(org, bool(due["invites_due"] or due["changes_due"]), pending)
 
 
 async def set_seat_limit(

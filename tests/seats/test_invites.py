@@ -120,6 +120,35 @@ async def test_a_user_provisioned_with_an_invited_address_takes_the_invites_seat
     assert (await world.seats()).pending_invites == 0
 
 
+async def test_in_an_org_without_a_seat_limit_the_invited_address_also_takes_the_invites_seat(
+    database: Database,
+) -> None:
+    world = await World.create(database)
+    invite = await world.invite("new@acme.test")
+    await world.add("ann@acme.test", email="ann@acme.test")  # no invite: keeps it pending
+    assert (await world.seats()).pending_invites == 1
+    member = await world.add("new.person", email="New@Acme.test")
+    assert member.seat_status is ACTIVE
+    assert (await world.seats()).pending_invites == 0
+    entry = (await world.ledger())[-1]
+    assert (entry.member_id, entry.invite_id, entry.from_status, entry.reason) == (
+        member.id,
+        invite.id,
+        SeatStatus.PENDING_INVITE,
+        "invite_accepted",
+    )
+
+
+async def test_in_an_org_without_a_seat_limit_an_invite_expired_meanwhile_is_not_taken_over(
+    database: Database,
+) -> None:
+    world = await World.create(database, invite_expiry_days=1)
+    await world.invite("new@acme.test", now=utcnow() - timedelta(days=2))
+    member = await world.add("new.person", email="new@acme.test")
+    assert member.seat_status is ACTIVE
+    assert [e.reason for e in await world.ledger()][-2:] == ["invite_expired", "created"]
+
+
 async def test_an_invite_expires_after_the_orgs_days_and_frees_its_seat(
     database: Database,
 ) -> None:
