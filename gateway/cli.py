@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from gateway.commands import add_operator_commands
 from gateway.identifier_commands import add_identifier_commands
 from gateway.key_commands import add_key_commands
 from gateway.stripe.commands import add_billing_commands
@@ -20,7 +21,10 @@ from gateway.stripe.commands import add_billing_commands
 if TYPE_CHECKING:
     from gateway.config import Settings
 
-DESCRIPTION = "The `seatgate` command line: serve, worker, keys rotate, billing reconcile."
+DESCRIPTION = (
+    "The `seatgate` command line: serve, worker, keys, billing reconcile, and the operator's "
+    "commands (orgs, scim-tokens, clients, portal-links, event-endpoints; docs/cli.md)."
+)
 Command = Callable[[argparse.Namespace, "Settings"], int]
 # The longest request line aiohttp's parser reads (its default is 8190 bytes); past it aiohttp
 # answers a plain-text 400 before any middleware runs. It is well above the SCIM URI limit
@@ -71,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     add_key_commands(sub, _database_option)
     add_billing_commands(sub, _database_option)
     add_identifier_commands(sub, _database_option)
+    add_operator_commands(sub, _database_option)
     return parser
 
 

@@ -24,21 +24,24 @@ MAX_PAGE = 500
 async def get_seats(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].read() as conn:
         s = await summary.seat_summary(conn, request.match_info["org_id"])
-    return web.json_response(
-        {
-            "capacity": s.capacity,
-            "used": s.used,
-            "available": s.available,
-            "over_limit": s.over_limit,
-            "pending_invites": s.pending_invites,
-            "exempt": s.exempt,
-            "active": s.active,
-            "deactivated": s.deactivated,
-            "seat_policy": s.seat_policy.value,
-            "max_seats": s.max_seats,
-            "scheduled_changes": [change_json(c) for c in s.scheduled_changes],
-        }
-    )
+    return web.json_response(seats_json(s))
+
+
+def seats_json(s: summary.SeatSummary) -> dict[str, Any]:
+    """The seat summary as the API (and `seatgate orgs show`) shows it."""
+    return {
+        "capacity": s.capacity,
+        "used": s.used,
+        "available": s.available,
+        "over_limit": s.over_limit,
+        "pending_invites": s.pending_invites,
+        "exempt": s.exempt,
+        "active": s.active,
+        "deactivated": s.deactivated,
+        "seat_policy": s.seat_policy.value,
+        "max_seats": s.max_seats,
+        "scheduled_changes": [change_json(c) for c in s.scheduled_changes],
+    }
 
 
 @routes.get("/orgs/{org_id}/members")

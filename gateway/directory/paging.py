@@ -69,9 +69,14 @@ def created_cursor(listing: str) -> Callable[[CreatedKey], str]:
 
 
 def parse_created_after(request: web.Request, listing: str) -> CreatedKey | None:
-    parts = _decode(request, listing, arity=2)
-    if parts is None:
-        return None
+    cursor = single_parameter(request, "after")
+    return None if cursor is None else decode_created_cursor(cursor, listing)
+
+
+def decode_created_cursor(cursor: str, listing: str) -> CreatedKey:
+    """The key a cursor of `listing` made by `created_cursor` names (also for the CLI's
+    `--after`); ApiError `invalid_cursor` for anything else."""
+    parts = _decode_parts(cursor, listing, arity=2)
     try:
         created_at = datetime.fromisoformat(parts[0])
     except ValueError:
@@ -108,8 +113,10 @@ def _encode(parts: Sequence[str]) -> str:
 
 def _decode(request: web.Request, listing: str, *, arity: int) -> list[str] | None:
     cursor = single_parameter(request, "after")
-    if cursor is None:
-        return None
+    return None if cursor is None else _decode_parts(cursor, listing, arity=arity)
+
+
+def _decode_parts(cursor: str, listing: str, *, arity: int) -> list[str]:
     if not 0 < len(cursor) <= _MAX_CURSOR_LENGTH:
         raise _invalid_cursor()
     try:

@@ -1,0 +1,58 @@
+"""`seatgate orgs list|create|show`: what an operator sees, on both engines."""
+
+from tests.gateway.commands.conftest import Seatgate
+
+
+def test_create_then_show_gives_the_org_with_its_seat_summary(
+    seatgate: Seatgate, database_url: str
+) -> None:
+    created = seatgate(
+        database_url, "orgs", "create", "Acme", "--seat-limit", "5", "--admin-email", "it@acme.test"
+    )
+    assert created.code == 0, created.err
+    org = created.record()
+    assert (org["name"], org["seat_limit"], org["admin_emails"]) == ("Acme", 5, ["it@acme.test"])
+
+    shown = seatgate(database_url, "orgs", "show", org["id"]).record()
+
+    assert shown["id"] == org["id"]
+    assert shown["seats"]["capacity"] == 5
+    assert (shown["seats"]["used"], shown["seats"]["available"]) == (0, 5)
+
+
+def test_list_pages_with_the_cursor_it_prints_and_searches_names(
+    seatgate: Seatgate, database_url: str
+) -> None:
+    for name in ("Acme", "Beta", "Acme Labs"):
+        assert seatgate(database_url, "orgs", "create", name).code == 0
+
+    first = seatgate(database_url, "orgs", "list", "--limit", "2")
+    assert [org["name"] for org in first.records()] == ["Acme", "Beta"]
+    cursor = first.err.split("--after ")[1].strip()
+    rest = seatgate(database_url, "orgs", "list", "--limit", "2", "--after", cursor)
+    assert [org["name"] for org in rest.records()] == ["Acme Labs"]
+    assert "--after" not in rest.err
+
+    found = seatgate(database_url, "orgs", "list", "--search", "acme")
+    assert [org["name"] for org in found.records()] == ["Acme", "Acme Labs"]
+
+
+def test_an_unknown_org_is_one_sentence_and_exit_status_1(
+    seatgate: Seatgate, database_url: str
+) -> None:
+    ran = seatgate(database_url, "orgs", "show", "no-such-org")
+
+    assert ran.code == 1
+    assert ran.err.strip() == "seatgate: organization no-such-org does not exist"
+    assert ran.out == ""
+
+
+def test_bad_values_are_refused_with_what_is_allowed(seatgate: Seatgate, database_url: str) -> None:
+    limit = seatgate(database_url, "orgs", "create", "Acme", "--seat-limit", "-1")
+    cursor = seatgate(database_url, "orgs", "list", "--after", "not-a-cursor")
+
+    assert limit.code == 1
+    assert "seat_limit must be between 0 and" in limit.err
+    assert cursor.code == 1
+    assert "the after cursor is not one this listing handed out" in cursor.err
+    assert seatgate(database_url, "orgs", "list").records() == []
