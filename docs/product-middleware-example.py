@@ -4,7 +4,7 @@ shows an upgrade prompt to members beyond their organization's seat limit.
 The product's backend got the token from seatgate (POST /auth/v1/tokens) when the member signed
 in, and the member's browser sends it as `Authorization: Bearer <token>`. See docs/tokens.md.
 
-    pip install -e .    # seatgate itself: auth.verify and its dependencies
+    pip install ./sdk aiohttp    # the product SDK (pyjwt, httpx) and this example's web server
     python docs/product-middleware-example.py --gateway http://127.0.0.1:8000 --port 8080
     curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from auth.verify import InvalidToken, KeysUnavailable, TokenVerifier
+from seatgate_sdk import InvalidToken, KeysUnavailable, TokenVerifier
 
 VERIFIER = web.AppKey("verifier", TokenVerifier)
 CLAIMS = web.RequestKey("seat_claims", dict)
