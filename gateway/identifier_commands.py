@@ -29,10 +29,12 @@ def add_identifier_commands(
 def set_aside_command(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
+    from gateway.commands.progress import progress
     from gateway.migrate import upgrade
 
     upgrade(settings.database_url)
-    rows = asyncio.run(_load(settings))
+    with progress("looking for set-aside names", None):
+        rows = asyncio.run(_load(settings))
     for row in rows:
         print(describe(row))
     print(f"{len(rows)} set aside")

@@ -2,8 +2,9 @@
 
 The comparison is the `seats.billing.reconcile` use case; this module parses the arguments,
 builds the billing bundle from the settings and renders the rows: drift as a table on stdout, a
-progress bar on stderr. Exit status: 0 when everything matches (or was fixed), 1 when drift or
-errors remain, 2 when billing is not configured.
+progress bar on stderr when it is a terminal (gateway/commands/progress.py). Exit status: 0 when
+everything matches (or was fixed), 1 when drift or errors remain, 2 when billing is not
+configured.
 """
 
 from __future__ import annotations
@@ -77,17 +78,17 @@ async def reconcile(
     org_ids: Sequence[str] | None = None,
     progress: TextIO | None = None,
 ) -> list[ReconcileRow]:
-    """The use case, with a progress bar drawn on `progress` as the orgs are done."""
+    """The use case, with a progress bar drawn on `progress` as the orgs are done, when
+    `progress` is a terminal (gateway/commands/progress.py)."""
+    from gateway.commands.progress import progress as progress_bar
     from seats.billing import reconcile as reconciling
 
-    on_progress = None if progress is None else (lambda done, total: _bar(progress, done, total))
-    rows = await reconciling.reconcile(
-        database, billing, fix=fix, org_ids=org_ids, on_progress=on_progress
-    )
-    if progress is not None and rows:
-        progress.write("\n")
-        progress.flush()
-    return rows
+    if progress is None:
+        return await reconciling.reconcile(database, billing, fix=fix, org_ids=org_ids)
+    with progress_bar("reconciling", None, progress) as ticker:
+        return await reconciling.reconcile(
+            database, billing, fix=fix, org_ids=org_ids, on_progress=ticker.update
+        )
 
 
 def print_table(rows: Sequence[ReconcileRow], out: TextIO) -> None:
@@ -103,12 +104,6 @@ def print_table(rows: Sequence[ReconcileRow], out: TextIO) -> None:
     fixed = sum(r.status == "fixed" for r in rows)
     errors = sum(r.status == "error" for r in rows)
     out.write(f"\n{len(rows)} org(s): {drift} drifting, {fixed} fixed, {errors} error(s)\n")
-
-
-def _bar(out: TextIO, done: int, total: int, width: int = 30) -> None:
-    filled = width * done // max(total, 1)
-    out.write(f"\rreconciling [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    out.flush()
 
 
 def _stripe_cell(row: ReconcileRow) -> str:

@@ -1,6 +1,11 @@
 """`seatgate orgs list|create|show`: what an operator sees, on both engines."""
 
+import json
+import subprocess
+import sys
+
 from tests.gateway.commands.conftest import Seatgate
+from tests.terminal import plain, terminal
 
 
 def test_create_then_show_gives_the_org_with_its_seat_summary(
@@ -56,3 +61,19 @@ def test_bad_values_are_refused_with_what_is_allowed(seatgate: Seatgate, databas
     assert cursor.code == 1
     assert "the after cursor is not one this listing handed out" in cursor.err
     assert seatgate(database_url, "orgs", "list").records() == []
+
+
+def test_on_a_terminal_the_list_is_a_table_and_json_lines_when_asked(
+    seatgate: Seatgate, database_url: str
+) -> None:
+    org = seatgate(database_url, "orgs", "create", "Acme", "--seat-limit", "5").record()
+    command = [sys.executable, "-m", "gateway.cli", "orgs", "list", "--database-url", database_url]
+
+    with terminal() as (stream, drawn):
+        subprocess.run(command, stdout=stream, check=True, timeout=60)
+        subprocess.run([*command, "--json"], stdout=stream, check=True, timeout=60)
+        lines = plain(drawn()).splitlines()
+
+    assert lines[0].split() == ["ID", "NAME", "SEAT_LIMIT", "SEAT_POLICY", "CREATED_AT"]
+    assert lines[1].split()[:4] == [org["id"], "Acme", "5", "over_limit"]
+    assert json.loads(lines[2])["id"] == org["id"]
