@@ -1,7 +1,8 @@
 """Signing keys for product tokens: created on first need, rotated, published as a JWKS.
 
-Keys are stored by auth/storage/key_store.py (private half as PEM: anyone who can read the
-database can read them; see docs/tokens.md). A rotation never breaks a token already issued:
+Keys are stored by auth/storage/key_store.py, the private half encrypted under
+SEATGATE_KEY_ENCRYPTION_KEYS when it is set (auth/key_encryption.py; docs/tokens.md). A rotation
+never breaks a token already issued:
 
 * the new key is published in the JWKS at once but only signs `publish_delay` later, so products
   that cached the JWKS just before the rotation have time to see it (and the gateway processes
@@ -10,6 +11,7 @@ database can read them; see docs/tokens.md). A rotation never breaks a token alr
   token it could have signed has expired (`expires_at` = retired_at + token lifetime + skew).
 """
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth import jws
+from auth.key_encryption import KeyEncryption, is_plaintext
 from auth.model import SigningKey
 from auth.storage import key_store
 from seats.clock import utcnow
@@ -26,6 +29,7 @@ from seats.storage.database import Database
 # Clock skew allowed between the gateway and products when a retired key leaves the JWKS.
 CLOCK_SKEW = timedelta(seconds=60)
 DEFAULT_PUBLISH_DELAY_SECONDS = 60.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,11 @@ class Rotation:
     retired: list[SigningKey]
 
 
-async def load_keys(conn: AsyncConnection, *, now: datetime | None = None) -> list[SigningKey]:
+async def load_keys(
+    conn: AsyncConnection, encryption: KeyEncryption, *, now: datetime | None = None
+) -> list[SigningKey]:
     """Every key still published (not past `expires_at`), oldest first."""
-    return await key_store.published(conn, now or utcnow())
+    return await key_store.published(conn, now or utcnow(), encryption)
 
 
 def choose_signing_key(
@@ -55,16 +61,17 @@ def choose_signing_key(
     return min(live, key=lambda key: key.created_at) if live else None
 
 
-async def ensure_signing_key(conn: AsyncConnection) -> SigningKey:
+async def ensure_signing_key(conn: AsyncConnection, encryption: KeyEncryption) -> SigningKey:
     """The key that signs now, creating the first one if there is none."""
     await key_store.lock(conn)
     now = utcnow()
-    current = choose_signing_key(await load_keys(conn, now=now), now, timedelta(0))
-    return current or await _insert_key(conn, now)
+    current = choose_signing_key(await load_keys(conn, encryption, now=now), now, timedelta(0))
+    return current or await _insert_key(conn, now, encryption)
 
 
 async def rotate(
     conn: AsyncConnection,
+    encryption: KeyEncryption,
     *,
     token_lifetime_seconds: int,
     publish_delay_seconds: float = DEFAULT_PUBLISH_DELAY_SECONDS,
@@ -75,11 +82,11 @@ async def rotate(
     now = now or utcnow()
     # Keys past their publication end are dead weight (and private material): drop them.
     await key_store.delete_expired(conn, now)
-    signing_now = [key for key in await load_keys(conn, now=now) if key.signs_at(now)]
+    signing_now = [key for key in await load_keys(conn, encryption, now=now) if key.signs_at(now)]
     # With no key signing yet, the new key has nothing to wait for.
     signs_from = now + timedelta(seconds=publish_delay_seconds) if signing_now else now
     retiring = [key for key in signing_now if key.signs_at(signs_from)]
-    new_key = await _insert_key(conn, now)
+    new_key = await _insert_key(conn, now, encryption)
     expires_at = signs_from + timedelta(seconds=token_lifetime_seconds) + CLOCK_SKEW
     if retiring:
         await key_store.retire(
@@ -92,11 +99,45 @@ async def rotate(
     return Rotation(new_kid=new_key.kid, signs_from=signs_from, retired=retired)
 
 
-async def _insert_key(conn: AsyncConnection, now: datetime) -> SigningKey:
+async def prepare_stored_keys(conn: AsyncConnection, encryption: KeyEncryption) -> int:
+    """At start-up: every stored key must open with `encryption` (KeyEncryptionError, naming
+    the setting, otherwise); with encryption configured, keys still stored as plain PEM are
+    encrypted now. Returns how many were encrypted."""
+    await key_store.lock(conn)
+    stored = await key_store.stored_private_halves(conn)
+    for kid, sealed in stored.items():
+        encryption.unseal(sealed, kid)
+    if not encryption.enabled:
+        log.warning(
+            "SEATGATE_KEY_ENCRYPTION_KEYS is not set: the signing keys' private halves are "
+            "stored as plain PEM in the database (docs/tokens.md)"
+        )
+        return 0
+    plaintext = [kid for kid, sealed in stored.items() if is_plaintext(sealed)]
+    for kid in plaintext:
+        await key_store.replace_private_half(conn, kid, encryption.seal(stored[kid]))
+    if plaintext:
+        log.info("encrypted %d signing key(s) stored as plain PEM", len(plaintext))
+    return len(plaintext)
+
+
+async def reencrypt(conn: AsyncConnection, encryption: KeyEncryption) -> list[str]:
+    """Every stored key re-encrypted under the first encryption key; their kids."""
+    await key_store.lock(conn)
+    stored = await key_store.stored_private_halves(conn)
+    resealed = {kid: encryption.reseal(sealed, kid) for kid, sealed in stored.items()}
+    for kid, sealed in resealed.items():
+        await key_store.replace_private_half(conn, kid, sealed)
+    return sorted(resealed)
+
+
+async def _insert_key(
+    conn: AsyncConnection, now: datetime, encryption: KeyEncryption
+) -> SigningKey:
     private_key = jws.generate_private_key()
     jwk = jws.public_jwk(private_key)
     key = SigningKey(jwk["kid"], private_key, jwk, now, None, None)
-    await key_store.insert(conn, key)
+    await key_store.insert(conn, key, encryption)
     return key
 
 
@@ -112,12 +153,14 @@ class KeyRing:
     def __init__(
         self,
         database: Database,
+        encryption: KeyEncryption,
         *,
         publish_delay_seconds: float = DEFAULT_PUBLISH_DELAY_SECONDS,
         refresh_seconds: float = 30.0,
         refresh_floor_seconds: float = 5.0,
     ) -> None:
         self._database = database
+        self._encryption = encryption
         self._publish_delay = timedelta(seconds=publish_delay_seconds)
         self._refresh_seconds = refresh_seconds
         self._refresh_floor = refresh_floor_seconds
@@ -134,7 +177,7 @@ class KeyRing:
         key = choose_signing_key(self._keys, now, self._publish_delay)
         if key is None:
             async with self._database.transaction() as conn:
-                await ensure_signing_key(conn)
+                await ensure_signing_key(conn, self._encryption)
             await self._reload()
             key = choose_signing_key(self._keys, utcnow(), self._publish_delay)
             assert key is not None
@@ -168,5 +211,5 @@ class KeyRing:
 
     async def _reload(self) -> None:
         async with self._database.read() as conn:
-            self._keys = await load_keys(conn)
+            self._keys = await load_keys(conn, self._encryption)
         self._loaded_at = time.monotonic()

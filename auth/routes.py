@@ -12,7 +12,8 @@ from aiohttp import hdrs, web
 
 from auth import jws
 from auth.client_auth import AuthError, authenticate_client, client_failure_limiter, plain_string
-from auth.keys import KeyRing
+from auth.key_encryption import KeyEncryption
+from auth.keys import KeyRing, prepare_stored_keys
 from auth.rate_limit import FailureLimiter
 from auth.tokens import (
     MemberInactive,
@@ -37,16 +38,24 @@ class ProductTokens:
 
     database: Database
     settings: TokenSettings
+    encryption: KeyEncryption = field(default_factory=KeyEncryption)
     keys: KeyRing = field(init=False)
     limiter: FailureLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = KeyRing(
             self.database,
+            self.encryption,
             publish_delay_seconds=self.settings.publish_delay_seconds,
             refresh_seconds=self.settings.key_refresh_seconds,
         )
         self.limiter = client_failure_limiter(self.settings)
+
+    async def prepare_keys(self) -> None:
+        """At start-up: fail (KeyEncryptionError) unless every stored key opens; encrypt the
+        keys still stored as plain PEM when encryption is configured."""
+        async with self.database.transaction() as conn:
+            await prepare_stored_keys(conn, self.encryption)
 
 
 PRODUCT_TOKENS = web.AppKey("product_tokens", ProductTokens)

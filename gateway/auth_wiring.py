@@ -16,8 +16,16 @@ def add_product_token_routes(app: web.Application) -> None:
             audience=settings.token_audience,
             lifetime_seconds=settings.token_lifetime_seconds,
         ),
+        settings.key_encryption,
     )
     # Kept on the root app too, so that operators' tooling and tests can reach the key cache.
     app[PRODUCT_TOKENS] = tokens
+    app.on_startup.append(_prepare_keys)
     app.add_subapp("/auth/v1", create_auth_app(tokens))
     app.add_subapp("/.well-known", create_well_known_app(tokens))
+
+
+async def _prepare_keys(app: web.Application) -> None:
+    # A wrong or missing encryption key stops start-up here (KeyEncryptionError), not at the
+    # first token request.
+    await app[PRODUCT_TOKENS].prepare_keys()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from gateway.commands import add_operator_commands
 from gateway.identifier_commands import add_identifier_commands
-from gateway.key_commands import add_key_commands
+from gateway.key_commands import add_key_commands, plaintext_refusal, stored_key_refusal
 from gateway.stripe.commands import add_billing_commands
 
 if TYPE_CHECKING:
@@ -100,7 +100,11 @@ def worker_command(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.migrate import upgrade
     from gateway.worker import run_worker_only
 
+    if refusal := plaintext_refusal(settings):
+        return _refuse(refusal)
     upgrade(settings.database_url)
+    if refusal := stored_key_refusal(settings):
+        return _refuse(refusal)
     asyncio.run(run_worker_only(create_app(settings.with_overrides(run_worker=True))))
     return 0
 
@@ -113,7 +117,11 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.app import create_app
     from gateway.migrate import upgrade
 
+    if refusal := plaintext_refusal(settings):
+        return _refuse(refusal)
     upgrade(settings.database_url)
+    if refusal := stored_key_refusal(settings):
+        return _refuse(refusal)
     token = asyncio.run(_first_admin_token(settings))
     if token:
         print(
@@ -130,6 +138,11 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         handler_args={"max_line_size": PARSER_MAX_LINE_BYTES},
     )
     return 0
+
+
+def _refuse(reason: str) -> int:
+    print(f"seatgate: {reason}", file=sys.stderr)
+    return 2
 
 
 async def _first_admin_token(settings: Settings) -> str | None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from auth.key_encryption import KeyEncryption
 from gateway.proxy_networks import parse_networks
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///seatgate.db"
@@ -38,6 +39,11 @@ class Settings:
     # Product tokens.
     token_audience: str = "seatgate-product"
     token_lifetime_seconds: int = 900
+    # Fernet keys, comma-separated, that encrypt the signing keys at rest: the first encrypts,
+    # all decrypt (auth/key_encryption.py). Unset: plain PEM, which `seatgate serve` and
+    # `seatgate worker` refuse on PostgreSQL unless allow_plaintext_signing_keys is set.
+    key_encryption_keys: str = ""
+    allow_plaintext_signing_keys: bool = False
     # Alerts.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -85,6 +91,10 @@ class Settings:
             parse_networks(self.trusted_proxies)
         except ValueError as error:
             raise SettingsError(f"SEATGATE_TRUSTED_PROXIES: {error}") from None
+        try:
+            KeyEncryption.from_setting(self.key_encryption_keys)
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
         if self.event_retention_days < 1:
             raise SettingsError("SEATGATE_EVENT_RETENTION_DAYS must be at least 1")
         # An endpoint must be disabled (and its admins told) before the events it has not
@@ -99,6 +109,10 @@ class Settings:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def key_encryption(self) -> KeyEncryption:
+        return KeyEncryption.from_setting(self.key_encryption_keys)
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -148,6 +162,8 @@ _ENV_FIELDS: dict[str, type] = {
     "scim_rate_limit_burst": int,
     "token_audience": str,
     "token_lifetime_seconds": int,
+    "key_encryption_keys": str,
+    "allow_plaintext_signing_keys": bool,
     "smtp_host": str,
     "smtp_port": int,
     "smtp_username": str,

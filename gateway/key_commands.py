@@ -1,8 +1,10 @@
-"""`seatgate keys rotate` and `seatgate keys list`: signing keys of product tokens."""
+"""`seatgate keys rotate|list|reencrypt|new-encryption-key`: signing keys of product tokens and
+their encryption at rest; and the start-up rule for plaintext keys that serve and worker apply."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -38,15 +40,61 @@ def add_key_commands(
     list_parser = actions.add_parser("list", help="show the published signing keys")
     database_option(list_parser)
     list_parser.set_defaults(command=keys_list_command)
+    reencrypt_parser = actions.add_parser(
+        "reencrypt",
+        help="encrypt every stored signing key under the first SEATGATE_KEY_ENCRYPTION_KEYS key "
+        "(after adding a new encryption key first, or to encrypt keys stored as plain PEM)",
+    )
+    database_option(reencrypt_parser)
+    reencrypt_parser.set_defaults(command=keys_reencrypt_command)
+    new_key_parser = actions.add_parser(
+        "new-encryption-key", help="print a fresh key for SEATGATE_KEY_ENCRYPTION_KEYS"
+    )
+    new_key_parser.set_defaults(command=new_encryption_key_command)
+
+
+def plaintext_refusal(settings: Settings) -> str | None:
+    """Why serve or worker must not start, or None. On PostgreSQL (a deployment, possibly with
+    several hosts and backups) signing keys are not kept as plain PEM unless the operator says
+    so; the SQLite quickstart keeps working with a warning (auth.keys.prepare_stored_keys)."""
+    if settings.key_encryption_keys.strip() or settings.allow_plaintext_signing_keys:
+        return None
+    if not settings.database_url.startswith("postgresql"):
+        return None
+    return (
+        "SEATGATE_KEY_ENCRYPTION_KEYS is not set: on PostgreSQL seatgate does not store signing "
+        "keys as plain PEM. Set it to a key from `seatgate keys new-encryption-key` (or set "
+        "SEATGATE_ALLOW_PLAINTEXT_SIGNING_KEYS=true to accept plaintext keys)"
+    )
+
+
+def stored_key_refusal(settings: Settings) -> str | None:
+    """Why serve or worker must not start because a stored key does not open, or None; keys
+    still stored as plain PEM are encrypted now when encryption is configured. Checked before
+    the app starts (aiohttp's run_app does not clean up after a failed start-up); the app's own
+    start-up (gateway/auth_wiring.py) checks again for apps started otherwise."""
+    import asyncio
+
+    from auth.key_encryption import KeyEncryptionError
+
+    try:
+        asyncio.run(_prepare(settings))
+    except KeyEncryptionError as error:
+        return str(error)
+    return None
 
 
 def keys_rotate_command(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
+    from auth.key_encryption import KeyEncryptionError
     from gateway.migrate import upgrade
 
     upgrade(settings.database_url)
-    rotation = asyncio.run(_rotate(settings, args.publish_delay))
+    try:
+        rotation = asyncio.run(_rotate(settings, args.publish_delay))
+    except KeyEncryptionError as error:
+        return _fail(error)
     print(f"new signing key {rotation.new_kid}: signs from {rotation.signs_from.isoformat()}")
     for key in rotation.retired:
         assert key.expires_at is not None
@@ -60,15 +108,73 @@ def keys_rotate_command(args: argparse.Namespace, settings: Settings) -> int:
 def keys_list_command(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
+    from auth.key_encryption import KeyEncryptionError
     from gateway.migrate import upgrade
 
     upgrade(settings.database_url)
-    for key in asyncio.run(_load(settings)):
+    try:
+        keys = asyncio.run(_load(settings))
+    except KeyEncryptionError as error:
+        return _fail(error)
+    for key in keys:
         retired = key.retired_at.isoformat() if key.retired_at else "-"
         expires = key.expires_at.isoformat() if key.expires_at else "-"
         created = key.created_at.isoformat()
         print(f"{key.kid}  created {created}  retired {retired}  published until {expires}")
     return 0
+
+
+def keys_reencrypt_command(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from auth.key_encryption import KeyEncryptionError
+    from gateway.migrate import upgrade
+
+    upgrade(settings.database_url)
+    try:
+        kids = asyncio.run(_reencrypt(settings))
+    except KeyEncryptionError as error:
+        return _fail(error)
+    print(f"re-encrypted {len(kids)} signing key(s) under the first encryption key")
+    for kid in kids:
+        print(f"  {kid}")
+    return 0
+
+
+def new_encryption_key_command(args: argparse.Namespace, settings: Settings) -> int:
+    from auth.key_encryption import generate_encryption_key
+
+    print(generate_encryption_key())
+    return 0
+
+
+def _fail(error: Exception) -> int:
+    print(f"seatgate: {error}", file=sys.stderr)
+    return 2
+
+
+async def _prepare(settings: Settings) -> None:
+    from auth.keys import prepare_stored_keys
+    from seats.storage.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        async with database.transaction() as conn:
+            await prepare_stored_keys(conn, settings.key_encryption)
+    finally:
+        await database.dispose()
+
+
+async def _reencrypt(settings: Settings) -> list[str]:
+    from auth.keys import reencrypt
+    from seats.storage.database import Database
+
+    database = Database(settings.database_url)
+    try:
+        async with database.transaction() as conn:
+            return await reencrypt(conn, settings.key_encryption)
+    finally:
+        await database.dispose()
 
 
 async def _rotate(settings: Settings, publish_delay: float) -> Rotation:
@@ -80,6 +186,7 @@ async def _rotate(settings: Settings, publish_delay: float) -> Rotation:
         async with database.transaction() as conn:
             return await rotate(
                 conn,
+                settings.key_encryption,
                 token_lifetime_seconds=settings.token_lifetime_seconds,
                 publish_delay_seconds=publish_delay,
             )
@@ -94,6 +201,6 @@ async def _load(settings: Settings) -> list[SigningKey]:
     database = Database(settings.database_url)
     try:
         async with database.read() as conn:
-            return await load_keys(conn)
+            return await load_keys(conn, settings.key_encryption)
     finally:
         await database.dispose()

@@ -20,10 +20,16 @@ from sqlalchemy.engine import make_url
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.migrate import upgrade
-from tests.helpers import ADMIN_TOKEN, create_org, scim_headers_for
+from tests.helpers import ADMIN_TOKEN, KEY_ENCRYPTION_KEY, create_org, scim_headers_for
 
 POSTGRES_URL = os.environ.get("SEATGATE_TEST_POSTGRES_URL")
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every `seatgate` process the tests start inherits this, as a deployment would set it
+    # (on PostgreSQL, serve and worker refuse to keep signing keys as plain PEM without it).
+    os.environ.setdefault("SEATGATE_KEY_ENCRYPTION_KEYS", KEY_ENCRYPTION_KEY)
 
 
 def pytest_report_header() -> str:
@@ -111,6 +117,7 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         admin_token=ADMIN_TOKEN,
+        key_encryption_keys=KEY_ENCRYPTION_KEY,
         public_url="http://127.0.0.1",
         run_worker=False,
         scim_rate_limit_per_second=10_000,

@@ -6,6 +6,8 @@ from aiohttp.test_utils import TestClient
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+# The Fernet key the tests' gateways encrypt their signing keys with (SEATGATE_KEY_ENCRYPTION_KEYS).
+KEY_ENCRYPTION_KEY = "KY_9QJ_1kDAevoRjnHwsdDvi9wliOfF1f9YEe2SGAqc="
 
 
 async def create_org(client: TestClient, **fields: Any) -> dict[str, Any]:

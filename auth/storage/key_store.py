@@ -1,8 +1,9 @@
 """SQL of signing keys: the lock that serializes key creation and rotation, the published keys,
-insert, retire, and drop the keys past their publication end.
+insert, retire, drop the keys past their publication end, and rewrite the stored private halves.
 
-The private half is stored as PEM (see docs/tokens.md). Writes happen in the caller's
-transaction and are never committed here.
+The private half is stored sealed by auth/key_encryption.py (a Fernet token, or PEM when no
+encryption key is configured; see docs/tokens.md): these functions seal on the way in and
+unseal on the way out. Writes happen in the caller's transaction and are never committed here.
 """
 
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth import jws
+from auth.key_encryption import KeyEncryption
 from auth.model import SigningKey
 from auth.storage.tables import signing_keys
 
@@ -28,7 +30,9 @@ async def lock(conn: AsyncConnection) -> None:
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_KEYS_ADVISORY_LOCK)))
 
 
-async def published(conn: AsyncConnection, now: datetime) -> list[SigningKey]:
+async def published(
+    conn: AsyncConnection, now: datetime, encryption: KeyEncryption
+) -> list[SigningKey]:
     """Every key not past `expires_at` at `now`, oldest first."""
     rows = (
         await conn.execute(
@@ -37,15 +41,15 @@ async def published(conn: AsyncConnection, now: datetime) -> list[SigningKey]:
             .order_by(signing_keys.c.created_at, signing_keys.c.kid)
         )
     ).mappings()
-    return [_to_key(row) for row in rows]
+    return [_to_key(row, encryption) for row in rows]
 
 
-async def insert(conn: AsyncConnection, key: SigningKey) -> None:
+async def insert(conn: AsyncConnection, key: SigningKey, encryption: KeyEncryption) -> None:
     await conn.execute(
         signing_keys.insert().values(
             kid=key.kid,
             algorithm=jws.ALGORITHM,
-            private_pem=jws.private_key_to_pem(key.private_key),
+            private_pem=encryption.seal(jws.private_key_to_pem(key.private_key)),
             public_jwk=key.public_jwk,
             created_at=key.created_at,
         )
@@ -67,10 +71,23 @@ async def delete_expired(conn: AsyncConnection, now: datetime) -> None:
     await conn.execute(signing_keys.delete().where(signing_keys.c.expires_at <= now))
 
 
-def _to_key(row: Mapping[str, Any]) -> SigningKey:
+async def stored_private_halves(conn: AsyncConnection) -> dict[str, str]:
+    """Every stored key's private half as stored (sealed or PEM), by kid."""
+    rows = await conn.execute(sa.select(signing_keys.c.kid, signing_keys.c.private_pem))
+    return {kid: stored for kid, stored in rows}
+
+
+async def replace_private_half(conn: AsyncConnection, kid: str, stored: str) -> None:
+    await conn.execute(
+        signing_keys.update().where(signing_keys.c.kid == kid).values(private_pem=stored)
+    )
+
+
+def _to_key(row: Mapping[str, Any], encryption: KeyEncryption) -> SigningKey:
+    pem = encryption.unseal(row["private_pem"], row["kid"])
     return SigningKey(
         kid=row["kid"],
-        private_key=jws.private_key_from_pem(row["private_pem"]),
+        private_key=jws.private_key_from_pem(pem),
         public_jwk=dict(row["public_jwk"]),
         created_at=row["created_at"],
         retired_at=row["retired_at"],

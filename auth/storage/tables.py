@@ -49,6 +49,8 @@ signing_keys = sa.Table(
     metadata,
     sa.Column("kid", sa.String(64), primary_key=True),
     sa.Column("algorithm", sa.String(10), nullable=False),
+    # The private half as auth/key_encryption.py seals it: a Fernet token, or PEM when no
+    # encryption key is configured (the column's name is from before encryption).
     sa.Column("private_pem", sa.Text, nullable=False),
     sa.Column("public_jwk", Json, nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),

@@ -7,6 +7,7 @@ from typing import Any
 import jwt
 from aiohttp.test_utils import TestClient
 
+from auth.key_encryption import KeyEncryption
 from auth.keys import SigningKey, choose_signing_key, load_keys, rotate
 from auth.routes import PRODUCT_TOKENS
 from gateway.app import create_app
@@ -15,6 +16,7 @@ from gateway.config import Settings
 from gateway.keys import DATABASE
 from seats.storage.database import Database
 from tests.auth.conftest import AddMember, request_token
+from tests.helpers import KEY_ENCRYPTION_KEY
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -77,7 +79,12 @@ async def test_a_rotation_keeps_the_old_key_published_until_its_tokens_expire(
     await add_member(org["id"], "ada")
     old = await _token_kid(client, product, org["id"])
     async with client.app[DATABASE].transaction() as conn:
-        rotation = await rotate(conn, token_lifetime_seconds=900, publish_delay_seconds=0)
+        rotation = await rotate(
+            conn,
+            client.app[PRODUCT_TOKENS].encryption,
+            token_lifetime_seconds=900,
+            publish_delay_seconds=0,
+        )
     client.app[PRODUCT_TOKENS].keys.invalidate()
     assert sorted(await _kids(client)) == sorted([old, rotation.new_kid])
     assert await _token_kid(client, product, org["id"]) == rotation.new_kid
@@ -87,7 +94,11 @@ async def test_a_rotation_keeps_the_old_key_published_until_its_tokens_expire(
     # The last token the old key signed lives 900 s; a minute of clock skew is allowed on top.
     assert retired.expires_at - retired.retired_at == timedelta(seconds=960)
     async with client.app[DATABASE].read() as conn:
-        later = await load_keys(conn, now=retired.expires_at + timedelta(seconds=1))
+        later = await load_keys(
+            conn,
+            client.app[PRODUCT_TOKENS].encryption,
+            now=retired.expires_at + timedelta(seconds=1),
+        )
     assert [key.kid for key in later] == [rotation.new_kid]
 
 
@@ -97,7 +108,12 @@ async def test_a_new_key_is_published_before_it_signs(
     await add_member(org["id"], "ada")
     old = await _token_kid(client, product, org["id"])
     async with client.app[DATABASE].transaction() as conn:
-        rotation = await rotate(conn, token_lifetime_seconds=900, publish_delay_seconds=60)
+        rotation = await rotate(
+            conn,
+            client.app[PRODUCT_TOKENS].encryption,
+            token_lifetime_seconds=900,
+            publish_delay_seconds=60,
+        )
     client.app[PRODUCT_TOKENS].keys.invalidate()
     assert rotation.new_kid in await _kids(client)
     assert await _token_kid(client, product, org["id"]) == old
@@ -141,7 +157,7 @@ def test_seatgate_keys_rotate_adds_a_key_and_retires_the_old_one(
         database = Database(database_url)
         try:
             async with database.read() as conn:
-                return await load_keys(conn)
+                return await load_keys(conn, KeyEncryption.from_setting(KEY_ENCRYPTION_KEY))
         finally:
             await database.dispose()
 

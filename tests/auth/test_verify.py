@@ -152,7 +152,12 @@ async def test_an_unknown_kid_refetches_the_keys_but_not_more_than_the_floor_all
     await verifier.verify(await _signed(client))
     assert verifier.fetches == 1
     async with client.app[DATABASE].transaction() as conn:
-        await rotate(conn, token_lifetime_seconds=900, publish_delay_seconds=0)
+        await rotate(
+            conn,
+            client.app[PRODUCT_TOKENS].encryption,
+            token_lifetime_seconds=900,
+            publish_delay_seconds=0,
+        )
     client.app[PRODUCT_TOKENS].keys.invalidate()
     rotated = await _signed(client)
     # Within the floor (30 s by default since the last fetch): no new fetch, the kid is unknown.
@@ -173,7 +178,12 @@ async def test_tokens_signed_before_a_rotation_still_verify(
 ) -> None:
     before = await _signed(client)
     async with client.app[DATABASE].transaction() as conn:
-        await rotate(conn, token_lifetime_seconds=900, publish_delay_seconds=0)
+        await rotate(
+            conn,
+            client.app[PRODUCT_TOKENS].encryption,
+            token_lifetime_seconds=900,
+            publish_delay_seconds=0,
+        )
     client.app[PRODUCT_TOKENS].keys.invalidate()
     after = await _signed(client)
     assert await verifier.verify(after)

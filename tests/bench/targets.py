@@ -29,6 +29,8 @@ from tests.bench.servers import ServerProcess, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "bench-admin-token"
+# A Fernet key for SEATGATE_KEY_ENCRYPTION_KEYS (benchmark databases are thrown away).
+KEY_ENCRYPTION_KEY = "Fh3l0Oq6o7bqSx2Vv0tZk1Jm1wVxQ0m4eG0y8K3o2nY="
 SCIM_MEDIA_TYPE = "application/scim+json"
 # The rate limiter stays in the request path, with limits the load never reaches.
 NO_RATE_LIMIT = "1000000000"
@@ -121,6 +123,8 @@ def seatgate_env() -> dict[str, str]:
         "SEATGATE_ADMIN_TOKEN": ADMIN_TOKEN,
         "SEATGATE_SCIM_RATE_LIMIT_PER_SECOND": NO_RATE_LIMIT,
         "SEATGATE_SCIM_RATE_LIMIT_BURST": NO_RATE_LIMIT,
+        # As a deployment runs (serve refuses plaintext signing keys on PostgreSQL).
+        "SEATGATE_KEY_ENCRYPTION_KEYS": KEY_ENCRYPTION_KEY,
     }
 
 
