@@ -56,6 +56,10 @@ class Report:
 def import_org(settings: Settings, source: TextIO, args: argparse.Namespace) -> int:
     """Import `source`; `args` has `name`, `into` and `json` (gateway/commands/orgs.py)."""
     name, into = args.name, args.into
+    if source.isatty():
+        raise runtime.CommandFailed(
+            "orgs import reads the file on stdin: seatgate orgs import < org.jsonl"
+        )
     plan = read_plan(source)
     if into is None and not (name or plan.org.get("name")):
         raise runtime.CommandFailed(

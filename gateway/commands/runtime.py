@@ -29,12 +29,28 @@ def run(settings: Settings, work: Work[T], *, write: bool = True) -> T:
     import asyncio
     import logging
 
+    _check_sqlite_directory(settings.database_url)
     # The migration's INFO lines would bury the command's own output on stderr.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from gateway.migrate import upgrade
 
     upgrade(settings.database_url)
     return asyncio.run(_in_database(settings, work, write=write))
+
+
+def _check_sqlite_directory(database_url: str) -> None:
+    """SQLite makes a missing database file, not its directory: say so before migrating."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        directory = Path(url.database).parent
+        if not directory.is_dir():
+            raise CommandFailed(
+                f"cannot use the database {database_url}: the directory {directory} does not exist"
+            )
 
 
 async def _in_database(settings: Settings, work: Work[T], *, write: bool) -> T:
@@ -56,6 +72,8 @@ def refusals(command: Callable[[argparse.Namespace, Settings], int]) -> Callable
     `seatgate: <sentence>` on stderr and exits 1 instead of a traceback."""
 
     def guarded(args: argparse.Namespace, settings: Settings) -> int:
+        from sqlalchemy import exc as sa_exc
+
         from gateway.errors import ApiError
         from seats.errors import DomainError
 
@@ -67,9 +85,24 @@ def refusals(command: Callable[[argparse.Namespace, Settings], int]) -> Callable
             return _refused(json.loads(error.text or "{}").get("detail", str(error)))
         except CommandFailed as error:
             return _refused(str(error))
+        except sa_exc.ArgumentError:
+            return _refused(
+                "--database-url (or SEATGATE_DATABASE_URL) is not a SQLAlchemy URL, such as "
+                "sqlite+aiosqlite:///seatgate.db or postgresql+asyncpg://user@host/db"
+            )
+        except (OSError, sa_exc.OperationalError, sa_exc.InterfaceError) as error:
+            cause = getattr(error, "orig", None) or error
+            return _refused(f"cannot use the database {_shown(settings.database_url)}: {cause}")
 
     guarded.__doc__ = command.__doc__
     return guarded
+
+
+def _shown(database_url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).render_as_string(hide_password=True)
 
 
 def _refused(sentence: str) -> int:

@@ -3,7 +3,11 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+
+from gateway.cli import main
 from tests.gateway.commands.conftest import Seatgate
 from tests.terminal import plain, terminal
 
@@ -77,3 +81,30 @@ def test_on_a_terminal_the_list_is_a_table_and_json_lines_when_asked(
     assert lines[0].split() == ["ID", "NAME", "SEAT_LIMIT", "SEAT_POLICY", "CREATED_AT"]
     assert lines[1].split()[:4] == [org["id"], "Acme", "5", "over_limit"]
     assert json.loads(lines[2])["id"] == org["id"]
+
+
+def test_a_database_that_cannot_be_reached_is_one_sentence_without_its_password(
+    seatgate: Seatgate, tmp_path: Path
+) -> None:
+    unreachable = seatgate("postgresql+asyncpg://ops:hunter2@127.0.0.1:1/seatgate", "orgs", "list")
+    missing = seatgate(f"sqlite+aiosqlite:///{tmp_path}/no/such/dir.db", "orgs", "list")
+    nonsense = seatgate("seatgate.db", "orgs", "list")
+
+    assert unreachable.code == missing.code == nonsense.code == 1
+    assert unreachable.err.startswith(
+        "seatgate: cannot use the database postgresql+asyncpg://ops:***@127.0.0.1:1/seatgate: "
+    )
+    assert "hunter2" not in unreachable.err
+    assert f"the directory {tmp_path}/no/such does not exist" in missing.err
+    assert "is not a SQLAlchemy URL" in nonsense.err
+
+
+def test_import_from_a_terminal_says_to_redirect_a_file_instead_of_waiting(
+    seatgate: Seatgate, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with terminal() as (stream, _):
+        monkeypatch.setattr("sys.stdin", stream)
+        code = main(["orgs", "import", "--name", "Acme", "--database-url", database_url])
+
+    assert code == 1
+    assert seatgate(database_url, "orgs", "list").records() == []
