@@ -53,6 +53,20 @@ def describe(alert: Alert) -> str:
                 f"{d.get('new_capacity')}: the {d.get('demoted')} newest member(s) are now over "
                 f"the limit and {d.get('revoked_invites')} pending invite(s) were revoked."
             )
+        case AlertKind.DEPROVISION_HELD if alert.state == alerts.OPEN:
+            return (
+                f"The identity provider deprovisioned more members than the guard allows "
+                f"({d.get('allowed')} within {d.get('window_seconds')} s): {d.get('held')} "
+                "further deactivation(s) or deletion(s) are held. Those members keep their "
+                "seats until an admin confirms or rejects hold "
+                f"{d.get('hold_id')} (console, or POST /admin/v1/orgs/{{id}}/deprovision-holds/"
+                "{hold_id}/confirm or /reject)."
+            )
+        case AlertKind.DEPROVISION_HELD:
+            return (
+                f"The held deprovisions of hold {d.get('hold_id')} were "
+                f"{d.get('resolution')} by {d.get('resolved_by')}."
+            )
         case AlertKind.BILLING_SYNC_FAILED:
             return (
                 f"Seat changes could not be pushed to billing ({d.get('failures')} failure(s), "

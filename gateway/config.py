@@ -52,6 +52,12 @@ class Settings:
     smtp_sender: str = "seatgate@localhost"
     smtp_starttls: bool = False
     alert_digest_seconds: int = 300
+    # The mass-deprovisioning guard (docs/deprovisioning-guard.md): within the window, an org
+    # may lose this share of its members or this many, whichever is smaller; further
+    # deactivations and deletions from its IdP are held for an admin. Orgs may override each.
+    deprovision_guard_share: float = 0.2
+    deprovision_guard_count: int = 500
+    deprovision_guard_window_seconds: int = 3600
     run_worker: bool = True
     worker_poll_seconds: float = 1.0
     # First wait before retrying a failed delivery; doubles per attempt up to 15 minutes.
@@ -95,6 +101,12 @@ class Settings:
             KeyEncryption.from_setting(self.key_encryption_keys)
         except ValueError as error:
             raise SettingsError(str(error)) from None
+        if not 0 <= self.deprovision_guard_share <= 1:
+            raise SettingsError("SEATGATE_DEPROVISION_GUARD_SHARE must be between 0 and 1")
+        if self.deprovision_guard_count < 0:
+            raise SettingsError("SEATGATE_DEPROVISION_GUARD_COUNT must be 0 or more")
+        if self.deprovision_guard_window_seconds < 1:
+            raise SettingsError("SEATGATE_DEPROVISION_GUARD_WINDOW_SECONDS must be at least 1")
         if self.event_retention_days < 1:
             raise SettingsError("SEATGATE_EVENT_RETENTION_DAYS must be at least 1")
         # An endpoint must be disabled (and its admins told) before the events it has not
@@ -171,6 +183,9 @@ _ENV_FIELDS: dict[str, type] = {
     "smtp_sender": str,
     "smtp_starttls": bool,
     "alert_digest_seconds": int,
+    "deprovision_guard_share": float,
+    "deprovision_guard_count": int,
+    "deprovision_guard_window_seconds": int,
     "run_worker": bool,
     "worker_poll_seconds": float,
     "worker_retry_seconds": float,

@@ -1,6 +1,8 @@
 """Builds the SCIM sub-application with the gateway's settings and SCIM-token lookup (which
 also notes each token's last use, auth/token_usage.py)."""
 
+from datetime import timedelta
+
 from aiohttp import web
 
 from auth.rate_limit import TooManyFailures
@@ -10,6 +12,7 @@ from gateway.keys import DATABASE, SCIM_TOKEN_USAGE, SCIM_TOKENS, SETTINGS
 from scim.app import create_scim_app
 from scim.keys import TokenThrottled
 from scim.protocol import ScimSettings
+from seats.deprovision_rules import GuardLimits
 
 
 def create_scim_subapp(parent: web.Application) -> web.Application:
@@ -43,6 +46,11 @@ def create_scim_subapp(parent: web.Application) -> web.Application:
             patch_response_max_members=settings.scim_patch_response_max_members,
             rate_limit_per_second=settings.scim_rate_limit_per_second,
             rate_limit_burst=settings.scim_rate_limit_burst,
+            deprovision_guard=GuardLimits(
+                share=settings.deprovision_guard_share,
+                count=settings.deprovision_guard_count,
+                window=timedelta(seconds=settings.deprovision_guard_window_seconds),
+            ),
         ),
         org_for_token=org_for_token,
     )

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from seats.deprovision_rules import GuardLimits
 from seats.storage.database import Database
 
 
@@ -23,6 +24,8 @@ class ScimSettings:
     patch_response_max_members: int = 1000
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
+    # The mass-deprovisioning guard's default limits (orgs may override them).
+    deprovision_guard: GuardLimits = field(default_factory=GuardLimits)
 
 
 @dataclass(frozen=True)

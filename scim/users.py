@@ -97,7 +97,7 @@ async def get_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
     """GET /Users/{id} (RFC 7644 §3.4.1); another org's id is as unknown as a random one."""
     params = response_params(request)
     async with context.database.read() as conn:
-        member = await members.get_member(conn, context.org_id, request.params["id"])
+        member = await members.get_member(conn, context.org_id, request.params["id"], guarded=True)
         if not_modified(request, member.version):
             return not_modified_response(member.version)
         groups = None
@@ -121,6 +121,7 @@ async def replace_user(request: ScimRequest, context: ScimContext) -> ScimRespon
             draft,
             actor=context.actor,
             if_version=if_match_version(request),
+            guard=context.settings.deprovision_guard,
         )
     return _single(200, member, context, Context.RESOURCE_REPLACEMENT_RESPONSE, params, user=user)
 
@@ -139,7 +140,9 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
     for attempt in range(PATCH_ATTEMPTS):
         try:
             async with context.database.transaction() as conn:
-                member = await members.get_member(conn, context.org_id, request.params["id"])
+                member = await members.get_member(
+                    conn, context.org_id, request.params["id"], guarded=True
+                )
                 if expected is not None and expected != member.version:
                     raise VersionMismatch(
                         f"user {member.id} is at version {member.version}, not {expected}",
@@ -155,6 +158,7 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
                         draft,
                         actor=context.actor,
                         if_version=member.version,
+                        guard=context.settings.deprovision_guard,
                     )
             return _single(200, member, context, Context.RESOURCE_PATCH_RESPONSE, params)
         except VersionMismatch:
@@ -197,6 +201,7 @@ async def delete_user(request: ScimRequest, context: ScimContext) -> ScimRespons
             request.params["id"],
             actor=context.actor,
             if_version=if_match_version(request),
+            guard=context.settings.deprovision_guard,
         )
     return no_content()
 
@@ -218,7 +223,8 @@ async def _query(search: Any, context: ScimContext, scim_ctx: Context) -> ScimRe
     condition = user_filter(str(search.filter)) if search.filter is not None else None
     org_id = context.org_id
     async with context.database.read() as conn:
-        _, rows = await member_queries.list_members(conn, org_id, page.query(condition))
+        query = page.query(condition)
+        _, rows = await member_queries.list_members(conn, org_id, query, include_held=False)
         total = next_cursor = None
         if page.cursor_mode:
             more, rows = len(rows) > page.limit, rows[: page.limit]
@@ -227,7 +233,9 @@ async def _query(search: Any, context: ScimContext, scim_ctx: Context) -> ScimRe
         else:
             total = page.known_total(len(rows))
             if total is None:
-                total = await member_queries.count_members(conn, org_id, condition)
+                total = await member_queries.count_members(
+                    conn, org_id, condition, include_held=False
+                )
         groups: dict[str, list[tuple[str, str]]] = {}
         if rows and _wants_groups(search, by_default=False):
             groups = await member_store.groups_of_members(conn, org_id, [m.id for m in rows])

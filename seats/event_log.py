@@ -34,6 +34,8 @@ from seats.storage.database import before_commit, transaction_state
 
 BILLING_PUSH = "billing_push"
 ALERT_EMAIL, ALERT_WEBHOOK = "email", "webhook"
+# Alert kinds told at once, past the digest window: each one asks an admin to act now.
+URGENT_ALERT_KINDS = frozenset({"deprovision_held"})
 _PENDING = "events"
 
 
@@ -103,6 +105,7 @@ async def _queue_alert_deliveries(conn: AsyncConnection, event: AlertRaised) -> 
     channels = [ALERT_EMAIL] if org.admin_emails else []
     if org.webhook_url:
         channels.append(ALERT_WEBHOOK)
+    urgent = event.kind in URGENT_ALERT_KINDS
     for channel in channels:
         await outbox.enqueue(
             conn,
@@ -110,7 +113,9 @@ async def _queue_alert_deliveries(conn: AsyncConnection, event: AlertRaised) -> 
             {"alert_ids": [event.alert_id]},
             org_id=event.org_id,
             alert_id=event.alert_id,
-            merge=_merge_alert_ids,
+            # An urgent message of its own: merged into one waiting out the digest, it would wait.
+            merge=None if urgent else _merge_alert_ids,
+            urgent=urgent,
         )
 
 

@@ -260,6 +260,44 @@ class AlertRaised(Event):
         return {"alert_id": self.alert_id, "kind": self.kind, "details": self.details}
 
 
+@dataclass(frozen=True)
+class DeprovisionHeld(Event):
+    """The mass-deprovisioning guard held a deactivation or deletion the IdP asked for: the
+    member keeps its seat until an admin confirms or rejects the hold."""
+
+    type: ClassVar[str] = "member.deprovision_held"
+    member_id: str
+    hold_id: str
+    action: str  # "deactivate" or "delete"
+    actor: str
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "member_id": self.member_id,
+            "hold_id": self.hold_id,
+            "action": self.action,
+            "actor": self.actor,
+        }
+
+
+@dataclass(frozen=True)
+class DeprovisionHoldResolved(Event):
+    """An admin confirmed a hold (its deprovisions applied, with their own events) or
+    rejected it (its members stay as they were)."""
+
+    hold_id: str
+    state: str  # "confirmed" or "rejected"
+    member_ids: tuple[str, ...]
+    actor: str
+
+    @property
+    def type(self) -> str:  # type: ignore[override]
+        return f"deprovision_hold.{self.state}"
+
+    def data(self) -> dict[str, Any]:
+        return {"hold_id": self.hold_id, "member_ids": list(self.member_ids), "actor": self.actor}
+
+
 # Every type the feed can carry, for validating `?types=` and endpoint filters.
 EVENT_TYPES = (
     "member.created",
@@ -277,4 +315,7 @@ EVENT_TYPES = (
     "group.members_removed",
     "org.capacity_changed",
     "alert.raised",
+    "member.deprovision_held",
+    "deprovision_hold.confirmed",
+    "deprovision_hold.rejected",
 )

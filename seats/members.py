@@ -1,10 +1,14 @@
 """Members (SCIM Users): the one service through which every member is created, changed,
 deactivated, reactivated and deleted, so that the seat rules apply on every path."""
 
+from dataclasses import asdict, replace
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import event_log, seating
 from seats.clock import new_id, utcnow
+from seats.deprovision_guard import hold_if_mass_deprovisioning
+from seats.deprovision_rules import GuardLimits
 from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
 from seats.events import MemberCreated, MemberDeleted, MemberUpdated
 from seats.group_members import remove_from_all_groups
@@ -13,9 +17,12 @@ from seats.model import Member, MemberDraft, SeatStatus
 from seats.storage import member_store
 
 
-async def get_member(conn: AsyncConnection, org_id: str, member_id: str) -> Member:
+async def get_member(
+    conn: AsyncConnection, org_id: str, member_id: str, *, guarded: bool = False
+) -> Member:
+    """The member; `guarded` (what the IdP sees): one whose deprovision is held is gone."""
     member = await member_store.member_by_id(conn, org_id, member_id)
-    if member is None:
+    if member is None or (guarded and member.deprovision_hold_id is not None):
         raise NotFound(f"user {member_id} not found")
     return member
 
@@ -73,10 +80,18 @@ async def replace_member(
     *,
     actor: str,
     if_version: int | None = None,
+    guard: GuardLimits | None = None,
 ) -> Member:
+    """Write what the draft says. With `guard` (the IdP's requests), a deactivation past the
+    mass-deprovisioning threshold is held instead, and the member returned as the IdP asked
+    for it; a member already held is not found."""
     org = await seating.lock_for_seats(conn, org_id)
-    before = await get_member(conn, org_id, member_id)
+    before = await get_member(conn, org_id, member_id, guarded=guard is not None)
     _check_version(before, if_version)
+    if guard is not None and await hold_if_mass_deprovisioning(
+        conn, org, before, draft, limits=guard, actor=actor
+    ):
+        return replace(before, **asdict(draft))
     if draft == draft_of(before):
         # IdPs re-send whole users that did not change (Okta's PUT after every read): writing
         # would move the ETag and tell the product of an update that did not happen.
@@ -116,10 +131,17 @@ async def delete_member(
     *,
     actor: str,
     if_version: int | None = None,
+    guard: GuardLimits | None = None,
 ) -> None:
+    """Delete the member; with `guard` (the IdP's requests), a deletion past the
+    mass-deprovisioning threshold, or of a member already held, is held instead."""
     org = await seating.lock_for_seats(conn, org_id)
     before = await get_member(conn, org_id, member_id)
     _check_version(before, if_version)
+    if guard is not None and await hold_if_mass_deprovisioning(
+        conn, org, before, None, limits=guard, actor=actor
+    ):
+        return
     # The member row goes first: on PostgreSQL a concurrent group add holds it FOR KEY SHARE
     # (seats/storage/membership_store.py), so this waits for that add to commit, and the
     # memberships deleted next include the one it made. No membership outlives its member.

@@ -39,6 +39,10 @@ class Org:
     updated_at: datetime
     stripe_customer_id: str | None = None
     stripe_subscription_id: str | None = None
+    # The mass-deprovisioning guard's limits for this org (None: the gateway's defaults).
+    deprovision_guard_share: float | None = None
+    deprovision_guard_count: int | None = None
+    deprovision_guard_window_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ class Member:
     # An admin released this member's seat: it waits over the limit and is not promoted until an
     # admin assigns it a seat again (seats/assignment.py).
     seat_held: bool = False
+    # The mass-deprovisioning guard holds this member's deactivation or deletion for an admin
+    # (seats/deprovision_guard.py): it keeps its seat, and SCIM no longer shows it.
+    deprovision_hold_id: str | None = None
 
 
 @dataclass(frozen=True)

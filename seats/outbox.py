@@ -37,6 +37,7 @@ async def enqueue(
     alert_id: str | None = None,
     available_at: datetime | None = None,
     merge: Merge | None = None,
+    urgent: bool = False,
 ) -> int:
     """Write a message that the worker sends after this transaction commits.
 
@@ -44,6 +45,7 @@ async def enqueue(
     this one (`merge(old_payload, payload)` becomes its payload) instead of a new row being
     added: one message then carries a burst of changes (alert digests, the latest seat count
     for billing). Callers hold the org lock, so two transactions never race to add a second row.
+    An `urgent` message is sent as soon as it is due, not held back by the digest window.
     """
     now = utcnow()
     if merge is not None and org_id is not None:
@@ -63,6 +65,7 @@ async def enqueue(
         payload=payload,
         available_at=available_at or now,
         now=now,
+        urgent=urgent,
     )
     _wake_after_commit(conn)
     return message_id

@@ -3,7 +3,15 @@ each area."""
 
 from aiohttp import web
 
-from gateway.admin import audit, clients, event_endpoints, orgs, portal_links, seat_assignment
+from gateway.admin import (
+    audit,
+    clients,
+    deprovision_holds,
+    event_endpoints,
+    orgs,
+    portal_links,
+    seat_assignment,
+)
 from gateway.admin import invites as invite_routes
 from gateway.admin import seats as seat_routes
 from gateway.admin.actor import identify_caller
@@ -22,4 +30,5 @@ def create_admin_app() -> web.Application:
     app.add_routes(event_endpoints.routes)
     app.add_routes(portal_links.routes)
     app.add_routes(audit.routes)
+    app.add_routes(deprovision_holds.routes)
     return app

@@ -39,6 +39,9 @@ _SETTABLE = {
     "webhook_url",
     "webhook_secret",
     "invite_expiry_days",
+    "deprovision_guard_share",
+    "deprovision_guard_count",
+    "deprovision_guard_window_seconds",
 }
 
 
@@ -164,6 +167,7 @@ def validate_org_fields(body: dict[str, Any], *, allow_private_urls: bool) -> di
         org_service.validate_seat_number(
             "invite_expiry_days", fields["invite_expiry_days"], allow_null=False, minimum=1
         )
+    _validate_guard_fields(fields)
     if "seat_policy" in fields and fields["seat_policy"] not in {p.value for p in SeatPolicy}:
         raise ApiError(422, "invalid_value", "seat_policy must be one of: over_limit, auto_expand")
     for name in ("exempt_user_types", "admin_emails"):
@@ -186,6 +190,25 @@ def validate_org_fields(body: dict[str, Any], *, allow_private_urls: bool) -> di
     return fields
 
 
+def _validate_guard_fields(fields: dict[str, Any]) -> None:
+    """The mass-deprovisioning guard's per-org limits; null goes back to the gateway's."""
+    share = fields.get("deprovision_guard_share")
+    if share is not None and (
+        isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1
+    ):
+        raise ApiError(
+            422, "invalid_value", "deprovision_guard_share must be a number from 0 to 1, or null"
+        )
+    for name, minimum in (("deprovision_guard_count", 0), ("deprovision_guard_window_seconds", 1)):
+        value = fields.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= 10**9
+        ):
+            raise ApiError(
+                422, "invalid_value", f"{name} must be a whole number from {minimum}, or null"
+            )
+
+
 def _allow_private_urls(request: web.Request) -> bool:
     return request.config_dict[SETTINGS].allow_private_webhook_urls
 
@@ -201,6 +224,9 @@ def org_json(org: Org) -> dict[str, Any]:
         "admin_emails": list(org.admin_emails),
         "webhook_url": org.webhook_url,
         "invite_expiry_days": org.invite_expiry_days,
+        "deprovision_guard_share": org.deprovision_guard_share,
+        "deprovision_guard_count": org.deprovision_guard_count,
+        "deprovision_guard_window_seconds": org.deprovision_guard_window_seconds,
         "created_at": org.created_at.isoformat(),
         "updated_at": org.updated_at.isoformat(),
     }

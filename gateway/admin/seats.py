@@ -227,6 +227,8 @@ def member_json(member: Member) -> dict[str, Any]:
         "seat_status": member.seat_status.value,
         "exempt": member.exempt,
         "seat_held": member.seat_held,
+        # A deactivation or deletion held by the mass-deprovisioning guard (its hold's id).
+        "deprovision_hold_id": member.deprovision_hold_id,
         "over_limit_since": member.over_limit_since.isoformat()
         if member.over_limit_since
         else None,

@@ -27,6 +27,7 @@ class AlertKind(StrEnum):
     DOWNGRADE_ENFORCED = "downgrade_enforced"
     BILLING_SYNC_FAILED = "billing_sync_failed"
     EVENT_ENDPOINT_DISABLED = "event_endpoint_disabled"
+    DEPROVISION_HELD = "deprovision_held"
 
 
 @dataclass(frozen=True)

@@ -71,13 +71,15 @@ class Target:
     """How one table answers seats.query attributes.
 
     `membership_owner` is the `group_members` column holding the table's id (`member_id` for
-    members, `group_id` for groups); `membership_columns` the membership fields of a row.
+    members, `group_id` for groups); `membership_columns` the membership fields of a row;
+    `scope` a condition every row read must also meet.
     """
 
     table: sa.Table
     fields: Mapping[Any, Promoted]
     membership_owner: str
     membership_columns: MembershipColumns
+    scope: sa.ColumnElement[bool] | None = None
 
 
 def json_operand(

@@ -20,6 +20,8 @@ Row = TypeVar("Row")
 
 def _where(target: Target, org_id: str, condition: Condition | None) -> sa.ColumnElement[bool]:
     scoped = target.table.c.org_id == org_id
+    if target.scope is not None:
+        scoped = sa.and_(scoped, target.scope)
     return scoped if condition is None else sa.and_(scoped, condition_sql(target, condition))
 
 

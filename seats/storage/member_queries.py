@@ -8,6 +8,7 @@ identity providers filter on: `user_name` is the folded, uniquely indexed `user_
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,21 +58,29 @@ MEMBERS = Target(
 )
 
 
+# What the IdP sees: members whose deprovision the guard holds are gone
+# (seats/deprovision_guard.py).
+SCIM_MEMBERS = replace(MEMBERS, scope=members.c.deprovision_hold_id.is_(None))
+
+
 def member_condition(condition: Condition) -> sa.ColumnElement[bool]:
     """`condition` as SQL over `members` (for storage code and its tests)."""
     return condition_sql(MEMBERS, condition)
 
 
 async def list_members(
-    conn: AsyncConnection, org_id: str, query: ListQuery
+    conn: AsyncConnection, org_id: str, query: ListQuery, *, include_held: bool = True
 ) -> tuple[int | None, list[Member]]:
     """The page of the organization's members `query` asks for, and their number when
-    `query.with_total`."""
-    return await list_rows(conn, MEMBERS, org_id, query, to_member)
+    `query.with_total`; without `include_held`, as the IdP sees them."""
+    target = MEMBERS if include_held else SCIM_MEMBERS
+    return await list_rows(conn, target, org_id, query, to_member)
 
 
-async def count_members(conn: AsyncConnection, org_id: str, condition: Condition | None) -> int:
-    return await count_rows(conn, MEMBERS, org_id, condition)
+async def count_members(
+    conn: AsyncConnection, org_id: str, condition: Condition | None, *, include_held: bool = True
+) -> int:
+    return await count_rows(conn, MEMBERS if include_held else SCIM_MEMBERS, org_id, condition)
 
 
 async def member_sort_value(conn: AsyncConnection, org_id: str, member_id: str, sort: Sort) -> Any:

@@ -193,6 +193,7 @@ def to_member(row: Mapping[str, Any]) -> Member:
         user_type=row["user_type"],
         over_limit_since=row["over_limit_since"],
         seat_held=row["seat_held"],
+        deprovision_hold_id=row.get("deprovision_hold_id"),
         resource=row["resource"],
         version=row["version"],
         created_at=row["created_at"],

@@ -106,6 +106,9 @@ def _to_org(row: Mapping[str, Any]) -> Org:
         updated_at=row["updated_at"],
         stripe_customer_id=row.get("stripe_customer_id"),
         stripe_subscription_id=row.get("stripe_subscription_id"),
+        deprovision_guard_share=row.get("deprovision_guard_share"),
+        deprovision_guard_count=row.get("deprovision_guard_count"),
+        deprovision_guard_window_seconds=row.get("deprovision_guard_window_seconds"),
     )
 
 

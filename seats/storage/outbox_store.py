@@ -96,10 +96,12 @@ async def insert(
     payload: Payload,
     available_at: datetime,
     now: datetime,
+    urgent: bool = False,
 ) -> int:
     result = await conn.execute(
         _INSERT,
         {
+            "urgent": urgent,
             "org_id": org_id,
             "channel": channel,
             "alert_id": alert_id,
@@ -247,7 +249,9 @@ def _due_query(held: tuple[str, ...], postgresql: bool) -> sa.Select[tuple[int]]
     ]
     for i, channel in enumerate(held):
         held_before = sa.bindparam(f"held_before_{i}", type_=UTCDateTime())
-        due.append(sa.or_(outbox.c.channel != channel, outbox.c.created_at <= held_before))
+        due.append(
+            sa.or_(outbox.c.channel != channel, outbox.c.created_at <= held_before, outbox.c.urgent)
+        )
     query = (
         sa.select(outbox.c.id)
         .where(*due)

@@ -77,6 +77,10 @@ orgs = sa.Table(
     sa.Column("invite_expiry_days", sa.Integer, nullable=False, server_default="7"),
     sa.Column("stripe_customer_id", sa.String(255), nullable=True, index=True),
     sa.Column("stripe_subscription_id", sa.String(255), nullable=True, index=True),
+    # The mass-deprovisioning guard's limits for this org; null: the gateway's defaults.
+    sa.Column("deprovision_guard_share", sa.Float, nullable=True),
+    sa.Column("deprovision_guard_count", sa.Integer, nullable=True),
+    sa.Column("deprovision_guard_window_seconds", sa.Integer, nullable=True),
     _created(),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -107,6 +111,9 @@ members = sa.Table(
     sa.Column("seat_since", UTCDateTime(), nullable=True),
     # Released by an admin: waits over the limit, skipped by promotions (seats/assignment.py).
     sa.Column("seat_held", sa.Boolean, nullable=False, server_default=sa.false()),
+    # A deactivation or deletion the mass-deprovisioning guard holds for an admin: the member
+    # keeps its seat and is hidden from SCIM (seats/deprovision_guard.py).
+    sa.Column("deprovision_hold_id", sa.String(36), nullable=True),
     sa.Column("resource", Json, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     _created(),
@@ -238,6 +245,8 @@ outbox = sa.Table(
     # A worker's lease on a message while it sends it (SKIP LOCKED picks unclaimed rows only).
     sa.Column("claimed_by", sa.String(36), nullable=True),
     sa.Column("claimed_until", UTCDateTime(), nullable=True),
+    # Sent as soon as it is due, past the alert digest window (a mass-deprovisioning hold).
+    sa.Column("urgent", sa.Boolean, nullable=False, server_default=sa.false()),
     _created(),
     sa.Index("ix_outbox_pending", "delivered_at", "available_at"),
 )

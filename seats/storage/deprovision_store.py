@@ -1,0 +1,261 @@
+"""SQL of the mass-deprovisioning guard: its two tables (a hold, the batch an admin decides
+about; and each deprovision held in it), the members' `deprovision_hold_id` mark, and the
+counts the guard's rule is asked with. Tables share the MetaData of tables.py.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seats.model import SeatStatus
+from seats.storage.tables import Json, UTCDateTime, members, metadata, seat_ledger
+
+
+class HoldState(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class HeldAction(StrEnum):
+    DEACTIVATE = "deactivate"
+    DELETE = "delete"
+
+
+deprovision_holds = sa.Table(
+    "deprovision_holds",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "org_id", sa.String(36), sa.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("alert_id", sa.String(36), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("resolved_at", UTCDateTime(), nullable=True),
+    sa.Column("resolved_by", sa.String(400), nullable=True),
+    sa.Index("ix_deprovision_holds_org_id_state", "org_id", "state"),
+)
+
+held_deprovisions = sa.Table(
+    "held_deprovisions",
+    metadata,
+    sa.Column(
+        "member_id",
+        sa.String(36),
+        sa.ForeignKey("members.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "hold_id",
+        sa.String(36),
+        sa.ForeignKey("deprovision_holds.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("org_id", sa.String(36), nullable=False),
+    sa.Column("action", sa.String(12), nullable=False),
+    # For a deactivation, the member as the IdP sent it (applied as it was on confirm).
+    sa.Column("draft", Json, nullable=True),
+    sa.Column("actor", sa.String(400), nullable=False),
+    sa.Column("requested_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_held_deprovisions_hold_id", "hold_id", "requested_at"),
+)
+
+
+@dataclass(frozen=True)
+class Hold:
+    id: str
+    org_id: str
+    state: HoldState
+    alert_id: str | None
+    created_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    held: int = 0
+
+
+@dataclass(frozen=True)
+class HeldDeprovision:
+    member_id: str
+    hold_id: str
+    org_id: str
+    action: HeldAction
+    draft: dict[str, Any] | None
+    actor: str
+    requested_at: datetime
+    user_name: str | None = None
+
+
+_HELD_COUNT = (
+    sa.select(sa.func.count())
+    .where(held_deprovisions.c.hold_id == deprovision_holds.c.id)
+    .scalar_subquery()
+    .label("held")
+)
+
+
+def _hold(row: Any) -> Hold:
+    return Hold(
+        id=row["id"],
+        org_id=row["org_id"],
+        state=HoldState(row["state"]),
+        alert_id=row["alert_id"],
+        created_at=row["created_at"],
+        resolved_at=row["resolved_at"],
+        resolved_by=row["resolved_by"],
+        held=row["held"],
+    )
+
+
+async def insert_hold(conn: AsyncConnection, hold: Hold) -> None:
+    await conn.execute(
+        deprovision_holds.insert().values(
+            id=hold.id,
+            org_id=hold.org_id,
+            state=hold.state.value,
+            alert_id=hold.alert_id,
+            created_at=hold.created_at,
+        )
+    )
+
+
+async def holds(
+    conn: AsyncConnection, org_id: str, *, state: HoldState | None = None, limit: int = 50
+) -> list[Hold]:
+    """The org's holds, newest first."""
+    query = sa.select(deprovision_holds, _HELD_COUNT).where(deprovision_holds.c.org_id == org_id)
+    if state is not None:
+        query = query.where(deprovision_holds.c.state == state.value)
+    query = query.order_by(deprovision_holds.c.created_at.desc()).limit(limit)
+    return [_hold(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def hold_by_id(conn: AsyncConnection, org_id: str, hold_id: str) -> Hold | None:
+    query = sa.select(deprovision_holds, _HELD_COUNT).where(
+        deprovision_holds.c.org_id == org_id, deprovision_holds.c.id == hold_id
+    )
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else _hold(row)
+
+
+async def set_alert(conn: AsyncConnection, hold_id: str, alert_id: str) -> None:
+    await conn.execute(
+        deprovision_holds.update()
+        .where(deprovision_holds.c.id == hold_id)
+        .values(alert_id=alert_id)
+    )
+
+
+async def resolve(
+    conn: AsyncConnection, hold_id: str, state: HoldState, *, actor: str, now: datetime
+) -> None:
+    await conn.execute(
+        deprovision_holds.update()
+        .where(deprovision_holds.c.id == hold_id)
+        .values(state=state.value, resolved_at=now, resolved_by=actor)
+    )
+
+
+async def last_confirmed_at(conn: AsyncConnection, org_id: str) -> datetime | None:
+    query = sa.select(sa.func.max(deprovision_holds.c.resolved_at)).where(
+        deprovision_holds.c.org_id == org_id,
+        deprovision_holds.c.state == HoldState.CONFIRMED.value,
+    )
+    value = (await conn.execute(query)).scalar()
+    return UTCDateTime().process_result_value(value, conn.dialect)
+
+
+async def hold_member(conn: AsyncConnection, held: HeldDeprovision) -> None:
+    """Mark the member held and keep what the IdP asked for."""
+    await conn.execute(
+        held_deprovisions.insert().values(
+            member_id=held.member_id,
+            hold_id=held.hold_id,
+            org_id=held.org_id,
+            action=held.action.value,
+            draft=held.draft,
+            actor=held.actor,
+            requested_at=held.requested_at,
+        )
+    )
+    await conn.execute(
+        members.update()
+        .where(members.c.id == held.member_id)
+        .values(deprovision_hold_id=held.hold_id)
+    )
+
+
+async def change_action(conn: AsyncConnection, member_id: str, action: HeldAction) -> None:
+    await conn.execute(
+        held_deprovisions.update()
+        .where(held_deprovisions.c.member_id == member_id)
+        .values(action=action.value)
+    )
+
+
+async def held_in(
+    conn: AsyncConnection, hold_id: str, *, limit: int | None = None
+) -> list[HeldDeprovision]:
+    """The deprovisions of a hold in the order the IdP asked for them."""
+    query = (
+        sa.select(held_deprovisions, members.c.user_name)
+        .join(members, members.c.id == held_deprovisions.c.member_id)
+        .where(held_deprovisions.c.hold_id == hold_id)
+        .order_by(held_deprovisions.c.requested_at, held_deprovisions.c.member_id)
+        .limit(limit)
+    )
+    return [
+        HeldDeprovision(
+            member_id=row["member_id"],
+            hold_id=row["hold_id"],
+            org_id=row["org_id"],
+            action=HeldAction(row["action"]),
+            draft=row["draft"],
+            actor=row["actor"],
+            requested_at=row["requested_at"],
+            user_name=row["user_name"],
+        )
+        for row in (await conn.execute(query)).mappings()
+    ]
+
+
+async def release(conn: AsyncConnection, hold_id: str) -> None:
+    """Unmark the hold's members and forget what was held (the hold row stays, resolved)."""
+    await conn.execute(
+        members.update()
+        .where(members.c.deprovision_hold_id == hold_id)
+        .values(deprovision_hold_id=None)
+    )
+    await conn.execute(held_deprovisions.delete().where(held_deprovisions.c.hold_id == hold_id))
+
+
+# Seat ledger reasons of a deprovision (seats/ledger.py Reason.DEACTIVATED, Reason.DELETED).
+_DEPROVISION_REASONS = ("deactivated", "deleted")
+
+
+async def window_counts(conn: AsyncConnection, org_id: str, *, since: datetime) -> tuple[int, int]:
+    """Members deprovisioned since `since` (from the seat ledger: deactivated, or deleted
+    while not already deactivated; each member once), and members not deactivated now."""
+    deactivated = SeatStatus.DEACTIVATED.value
+    gone = (
+        sa.select(sa.func.count(sa.distinct(seat_ledger.c.member_id)))
+        .where(
+            seat_ledger.c.org_id == org_id,
+            seat_ledger.c.at >= since,
+            seat_ledger.c.member_id.is_not(None),
+            seat_ledger.c.reason.in_(_DEPROVISION_REASONS),
+            sa.or_(seat_ledger.c.from_status.is_(None), seat_ledger.c.from_status != deactivated),
+        )
+        .scalar_subquery()
+    )
+    remaining = (
+        sa.select(sa.func.count())
+        .where(members.c.org_id == org_id, members.c.seat_status != deactivated)
+        .scalar_subquery()
+    )
+    row = (await conn.execute(sa.select(gone, remaining))).one()
+    return int(row[0]), int(row[1])

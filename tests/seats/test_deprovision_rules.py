@@ -1,0 +1,62 @@
+"""The mass-deprovisioning guard's rule (seats/deprovision_rules.py), on values alone."""
+
+from datetime import timedelta
+
+from seats.clock import utcnow
+from seats.deprovision_rules import MIN_ALLOWED, GuardLimits, allowed_deprovisions, must_hold
+from seats.model import Org, SeatPolicy
+
+DEFAULTS = GuardLimits()
+
+
+def test_an_org_may_lose_a_fifth_of_its_members_within_the_window() -> None:
+    assert allowed_deprovisions(DEFAULTS, 100) == 20
+    assert not must_hold(DEFAULTS, deprovisioned=19, remaining=81, hold_open=False)
+    assert must_hold(DEFAULTS, deprovisioned=20, remaining=80, hold_open=False)
+
+
+def test_a_large_org_is_held_after_500_whatever_its_share() -> None:
+    assert allowed_deprovisions(DEFAULTS, 100_000) == 500
+    assert must_hold(DEFAULTS, deprovisioned=500, remaining=99_500, hold_open=False)
+
+
+def test_a_small_org_may_always_lose_a_few() -> None:
+    assert allowed_deprovisions(DEFAULTS, 4) == MIN_ALLOWED
+    assert not must_hold(DEFAULTS, deprovisioned=3, remaining=1, hold_open=False)
+
+
+def test_an_explicit_count_below_the_floor_is_kept() -> None:
+    strict = GuardLimits(count=2)
+    assert allowed_deprovisions(strict, 1000) == 2
+    assert must_hold(strict, deprovisioned=2, remaining=998, hold_open=False)
+
+
+def test_while_a_hold_is_open_every_further_deprovision_joins_it() -> None:
+    assert must_hold(DEFAULTS, deprovisioned=0, remaining=1000, hold_open=True)
+
+
+def test_the_share_is_of_the_members_the_window_began_with() -> None:
+    # 50 members: 10 may go; after 9 went, 41 remain and the tenth still goes through.
+    assert not must_hold(DEFAULTS, deprovisioned=9, remaining=41, hold_open=False)
+    assert must_hold(DEFAULTS, deprovisioned=10, remaining=40, hold_open=False)
+
+
+def test_an_orgs_overrides_replace_the_defaults_one_by_one() -> None:
+    now = utcnow()
+    org = Org(
+        id="o",
+        name="Acme",
+        seat_limit=None,
+        seat_policy=SeatPolicy.OVER_LIMIT,
+        max_seats=None,
+        exempt_user_types=(),
+        admin_emails=(),
+        webhook_url=None,
+        invite_expiry_days=7,
+        created_at=now,
+        updated_at=now,
+        deprovision_guard_count=3,
+        deprovision_guard_window_seconds=60,
+    )
+    limits = DEFAULTS.for_org(org)
+    assert limits == GuardLimits(share=0.2, count=3, window=timedelta(seconds=60))
