@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -98,18 +100,20 @@ async def apply_plan(
         report.created_org = True
     org_id = report.org_id
     for line in plan.invites:
-        try:
-            await invites.create_invite(conn, org_id, line.email, role=line.role, actor=ACTOR)
-            report.invites += 1
-        except SeatLimitReached as refused:
-            report.warnings.append(
-                f"line {line.number}: invite for {line.email} skipped: {refused.detail}"
-            )
+        with _at_line(line.number):
+            try:
+                await invites.create_invite(conn, org_id, line.email, role=line.role, actor=ACTOR)
+                report.invites += 1
+            except SeatLimitReached as refused:
+                report.warnings.append(
+                    f"line {line.number}: invite for {line.email} skipped: {refused.detail}"
+                )
         ticker.advance()
     new_ids: dict[str, str] = {}
     created: list[tuple[Member, str | None, bool]] = []
     for user in plan.users:
-        member = await members.create_member(conn, org_id, user.draft, actor=ACTOR)
+        with _at_line(user.number):
+            member = await members.create_member(conn, org_id, user.draft, actor=ACTOR)
         if user.source_id is not None:
             new_ids[user.source_id] = member.id
         created.append((member, user.seat_status, user.seat_held))
@@ -117,7 +121,8 @@ async def apply_plan(
         ticker.advance()
     group_ids = []
     for group in plan.groups:
-        made = await groups.create_group(conn, org_id, group.draft)
+        with _at_line(group.number):
+            made = await groups.create_group(conn, org_id, group.draft)
         if group.source_id is not None:
             new_ids[group.source_id] = made.id
         group_ids.append(made.id)
@@ -129,6 +134,19 @@ async def apply_plan(
         await _seats_as_exported(conn, org_id, created)
     await _compare_seats(conn, org_id, created, report)
     return report
+
+
+@contextmanager
+def _at_line(number: int) -> Iterator[None]:
+    """A use case's refusal names the file's line; the transaction rolls back."""
+    from seats.errors import DomainError
+
+    try:
+        yield
+    except DomainError as error:
+        raise runtime.CommandFailed(
+            f"line {number}: {error.detail}; nothing was imported"
+        ) from None
 
 
 async def _create_org(conn: AsyncConnection, fields: dict[str, Any]) -> Any:

@@ -185,3 +185,20 @@ def test_an_export_cut_short_is_refused(seatgate: Seatgate, database_url: str) -
     assert ran.code == 1
     assert "without its end line: it was cut short" in ran.err
     assert len(seatgate(database_url, "orgs", "list").records()) == 1
+
+
+def test_a_user_the_org_already_has_stops_the_import_naming_its_line(
+    seatgate: Seatgate, database_url: str
+) -> None:
+    ann, bo = (json.dumps(scim_user(name)) + "\n" for name in ("ann@acme.test", "bo@acme.test"))
+    org = seatgate(database_url, "orgs", "import", "--name", "Acme", stdin=ann).record()
+
+    again = seatgate(database_url, "orgs", "import", "--into", org["org_id"], stdin=bo + ann)
+
+    assert again.code == 1
+    assert again.err.strip() == (
+        "seatgate: line 2: userName 'ann@acme.test' is already taken in this organization; "
+        "nothing was imported"
+    )
+    shown = seatgate(database_url, "orgs", "show", org["org_id"]).record()
+    assert shown["seats"]["active"] == 1  # bo, on line 1, was rolled back too
