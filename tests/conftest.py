@@ -22,6 +22,9 @@ from gateway.config import Settings
 from gateway.migrate import upgrade
 from tests.helpers import ADMIN_TOKEN, KEY_ENCRYPTION_KEY, create_org, scim_headers_for
 
+# The Stripe fake and billed gateways (tests/billing/support.py), for every directory that bills.
+pytest_plugins = ["tests.billing.support"]
+
 POSTGRES_URL = os.environ.get("SEATGATE_TEST_POSTGRES_URL")
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 

@@ -15,8 +15,6 @@ from tests.billing.support import Billed
 from tests.helpers import create_org, scim_headers_for
 from tests.scim.support import create_user
 
-pytest_plugins = ["tests.billing.support"]
-
 
 async def auto_expanding_org(billed: Billed, quantity: int, **fields: Any) -> tuple[str, dict]:
     org = await billed.org(seat_policy="auto_expand", **fields)

@@ -9,8 +9,6 @@ import pytest
 from seats.billing.owner import BILLING_ATTACH
 from tests.billing.support import OWNER_META, Billed
 
-pytest_plugins = ["tests.billing.support"]
-
 URLS = {"success_url": "https://app.example/billing/done", "cancel_url": "https://app.example/"}
 LOOKUP_KEYS = {
     "month": "seatgate_seat_monthly",

@@ -5,8 +5,6 @@ from datetime import UTC, datetime
 
 from tests.billing.support import ORG_META, Billed
 
-pytest_plugins = ["tests.billing.support"]
-
 
 async def org_with_members(billed: Billed, quantity: int, *names: str) -> tuple[str, dict]:
     org = await billed.org()

@@ -12,8 +12,6 @@ from gateway.stripe.settings import BILLING
 from tests.billing.support import API_KEY, ORG_META, Billed
 from tests.terminal import plain, terminal
 
-pytest_plugins = ["tests.billing.support"]
-
 
 async def drifted_world(billed: Billed) -> dict[str, str]:
     """Three orgs: in sync, drifted (webhooks lost), and never billed."""

@@ -13,8 +13,6 @@ from seats.storage import billing_store
 from tests.billing.support import Billed
 from tests.helpers import ADMIN_HEADERS, create_org
 
-pytest_plugins = ["tests.billing.support"]
-
 
 async def subscribed_org(billed: Billed, quantity: int = 10, **fields: Any) -> tuple[str, dict]:
     org = await billed.org(**fields)

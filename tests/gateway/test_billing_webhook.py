@@ -8,8 +8,6 @@ from aiohttp.test_utils import TestClient
 
 from tests.billing.support import Billed, MakeBilled
 
-pytest_plugins = ["tests.billing.support"]
-
 WEBHOOK = "/billing/stripe/webhook"
 
 

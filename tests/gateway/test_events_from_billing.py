@@ -17,8 +17,6 @@ from tests.gateway.test_billing_webhook import post_event
 from tests.helpers import scim_headers_for
 from tests.scim.support import BASE, user_payload
 
-pytest_plugins = ["tests.billing.support"]
-
 
 async def provision(billed: Billed, org_id: str, *user_names: str) -> list[str]:
     """SCIM-create users; their ids."""

@@ -12,8 +12,6 @@ from tests.auth.conftest import basic, new_product_client
 from tests.billing.support import Billed
 from tests.helpers import ADMIN_HEADERS
 
-pytest_plugins = ["tests.billing.support"]
-
 DEEP = "[" * 100_000
 DEEP_OBJECT = '{"a":' * 50 + "1" + "}" * 50
 JSON = {"Content-Type": "application/json"}

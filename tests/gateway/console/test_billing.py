@@ -13,8 +13,6 @@ from tests.gateway.console.support import csrf_token, sign_in
 from tests.gateway.console.test_seats import BILLING, audit_of, page_text
 from tests.helpers import create_org
 
-pytest_plugins = ["tests.billing.support"]
-
 
 async def signed_in(billed: Billed, org_id: str, role: str = "billing") -> str:
     await sign_in(billed.client, org_id, email=BILLING, role=role)

@@ -13,8 +13,6 @@ from tests.billing.support import Billed
 from tests.gateway.console.support import csrf_token, sign_in
 from tests.helpers import ADMIN_HEADERS, create_org
 
-pytest_plugins = ["tests.billing.support"]
-
 BILLING = "bill@acme.test"
 PREVIEW = "/v1/invoices/create_preview"
 ITEM_UPDATES = "/v1/subscription_items/"

@@ -11,8 +11,6 @@ from gateway.stripe.signatures import InvalidWebhook, NotAnEvent, verify_webhook
 from tests.billing.support import Billed
 from tests.fakes.stripe_fake import sign
 
-pytest_plugins = ["tests.billing.support"]
-
 SECRET = "whsec_signatures"
 NOW = 1_750_000_000.0
 EVENT = json.dumps({"id": "evt_1", "type": "customer.updated", "data": {"object": {}}})
