@@ -93,6 +93,11 @@ def user_from_payload(payload: Any, scim_ctx: Context) -> User[Any]:
     """Validate a POST or PUT body (RFC 7644 §3.3, §3.5.1); read-only values are ignored."""
     check_schemas(payload)
     check_user_booleans(payload)
+    if payload.get("schemas") is None:
+        # Tolerated on input (check_schemas), but the response is dumped from this model and
+        # scim2-models refuses a User without its base schema there: after the write had
+        # committed, a 400 answered a stored member.
+        payload = {**payload, "schemas": [USER_SCHEMA]}
     return UserResource.model_validate(payload, scim_ctx=scim_ctx, scim_policy=POLICY)
 
 
