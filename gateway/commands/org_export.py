@@ -54,7 +54,7 @@ async def write_export(conn: AsyncConnection, org_id: str, out: TextIO) -> None:
         _write(out, [header_line(org), org_line(org)])
         _write(out, (invite_line(invite) for invite in pending))
         ticker.advance(len(pending))
-        async for batch in _members(conn, org_id):
+        async for batch in members_in_batches(conn, org_id):
             _write(out, (user_line(member) for member in batch))
             ticker.advance(len(batch))
         async for lines in _group_lines(conn, org_id, ticker):
@@ -116,7 +116,7 @@ def group_line(group: Group, refs: Iterable[MemberRef]) -> dict[str, Any]:
     return {"type": "group", "id": group.id, "resource": resource}
 
 
-async def _members(conn: AsyncConnection, org_id: str) -> AsyncIterator[list[Member]]:
+async def members_in_batches(conn: AsyncConnection, org_id: str) -> AsyncIterator[list[Member]]:
     """The org's users oldest first (the order seats were handed out in)."""
     from seats.query import ListQuery, Position
     from seats.storage import member_queries

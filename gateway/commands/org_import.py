@@ -187,17 +187,18 @@ async def _seats_as_exported(
 ) -> None:
     """Make again the admin's releases the export shows, then give waiting users the file
     shows active the seats that are free (the admin's use cases, under the org lock)."""
-    from seats import assignment, members, rules
+    from seats import assignment, rules
     from seats.errors import SeatLimitReached
     from seats.model import SeatStatus
 
+    now = await _current(conn, org_id)
     for member, _, held in created:
-        current = await members.get_member(conn, org_id, member.id)
-        if held and rules.counted(current):
+        if held and rules.counted(now[member.id]):
             await assignment.release_seat(conn, org_id, member.id, actor=ACTOR)
+    now = await _current(conn, org_id)
     for member, status, held in created:
-        current = await members.get_member(conn, org_id, member.id)
-        if status == "active" and not held and current.seat_status is SeatStatus.OVER_LIMIT:
+        waiting = now[member.id].seat_status is SeatStatus.OVER_LIMIT
+        if status == "active" and not held and waiting:
             try:
                 await assignment.assign_seat(conn, org_id, member.id, actor=ACTOR)
             except SeatLimitReached:
@@ -210,11 +211,11 @@ async def _compare_seats(
     created: list[tuple[Member, str | None, bool]],
     report: Report,
 ) -> None:
-    from seats import members
     from seats.model import SeatStatus
 
+    now = await _current(conn, org_id)
     for member, status, _ in created:
-        current = await members.get_member(conn, org_id, member.id)
+        current = now[member.id]
         if current.seat_status is SeatStatus.OVER_LIMIT:
             report.over_limit += 1
         if status is not None and status != current.seat_status.value:
@@ -222,3 +223,10 @@ async def _compare_seats(
                 f"user {current.user_name!r} is {current.seat_status.value} here "
                 f"(the file says {status})"
             )
+
+
+async def _current(conn: AsyncConnection, org_id: str) -> dict[str, Member]:
+    """Every member of the org as it is now, by id (read a batch at a time)."""
+    from gateway.commands.org_export import members_in_batches
+
+    return {m.id: m async for batch in members_in_batches(conn, org_id) for m in batch}
