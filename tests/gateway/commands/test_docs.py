@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli import _parser
+from tests.gateway.commands.conftest import Seatgate
 
 DOC = (Path(__file__).parents[3] / "docs" / "cli.md").read_text()
 
@@ -35,3 +36,27 @@ def test_every_command_the_page_names_exists() -> None:
         " ".join(n.split()[:2]) for n in named if n.split()[0] in {c.split()[0] for c in known}
     }
     assert words <= known, sorted(words - known)
+
+
+def test_the_pages_example_export_imports_as_it_stands(
+    seatgate: Seatgate, database_url: str
+) -> None:
+    section = DOC.split("### The line format (version 1)", 1)[1]
+    example = section.split("```\n", 2)[1]
+
+    ran = seatgate(database_url, "orgs", "import", stdin=example)
+
+    assert ran.code == 0, ran.err
+    report = ran.record()
+    assert (report["users"], report["groups"], report["invites"], report["warnings"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
+    shown = seatgate(database_url, "orgs", "show", report["org_id"]).record()
+    assert (shown["name"], shown["seats"]["used"], shown["seats"]["pending_invites"]) == (
+        "Acme",
+        2,
+        1,
+    )
