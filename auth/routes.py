@@ -129,7 +129,15 @@ async def _introspect(request: web.Request) -> web.Response:
             "unsupported_media_type",
             "send the token form-encoded (application/x-www-form-urlencoded): token=<jwt>",
         )
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:
+        # aiohttp decodes the form as UTF-8 (UnicodeDecodeError) and parses multipart bodies.
+        raise AuthError(
+            400,
+            "invalid_request",
+            "the form body could not be read: send token=<jwt> form-encoded in UTF-8",
+        ) from None
     token = form.get("token")
     if not isinstance(token, str) or not token.strip():
         raise AuthError(400, "invalid_request", "the token parameter is required")
