@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gateway.commands import runtime
-from gateway.commands.import_lines import Plan, read_plan
+from gateway.commands.import_lines import GroupLine, Plan, read_plan
 from gateway.commands.progress import Ticker, progress
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from gateway.config import Settings
-    from seats.model import Member
+    from seats.model import Member, Org
 
 ACTOR = "import"
 
@@ -149,7 +149,7 @@ def _at_line(number: int) -> Iterator[None]:
         ) from None
 
 
-async def _create_org(conn: AsyncConnection, fields: dict[str, Any]) -> Any:
+async def _create_org(conn: AsyncConnection, fields: dict[str, Any]) -> Org:
     from gateway.admin.orgs import validate_org_fields
     from seats import orgs
 
@@ -162,7 +162,7 @@ async def _add_members(
     conn: AsyncConnection,
     org_id: str,
     group_id: str,
-    group: Any,
+    group: GroupLine,
     new_ids: dict[str, str],
     report: Report,
 ) -> None:

@@ -5,6 +5,7 @@ terminal or as JSON Lines (`--json`, or whenever stdout is not a terminal)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -94,8 +95,7 @@ def refusals(command: Callable[[argparse.Namespace, Settings], int]) -> Callable
             cause = getattr(error, "orig", None) or error
             return _refused(f"cannot use the database {_shown(settings.database_url)}: {cause}")
 
-    guarded.__doc__ = command.__doc__
-    return guarded
+    return functools.wraps(command)(guarded)
 
 
 def _shown(database_url: str) -> str:
