@@ -12,7 +12,7 @@ Either way the hold's alert closes, a `deprovision_hold.<state>` event is record
 audit trail names who decided.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -110,7 +110,7 @@ async def _resolve(
     actor: str,
 ) -> Hold:
     now = utcnow()
-    await deprovision_store.resolve(conn, hold.id, state, actor=actor, now=now)
+    await deprovision_store.resolve(conn, hold.id, state, held=len(held), actor=actor, now=now)
     alert = await alerts.find_open(conn, hold.org_id, alerts.AlertKind.DEPROVISION_HELD)
     if alert is not None:
         await alerts.close(conn, alert, resolution=state.value, resolved_by=actor)
@@ -130,4 +130,4 @@ async def _resolve(
             "deactivated": sum(item.action is HeldAction.DEACTIVATE for item in held),
         },
     )
-    return Hold(**{**hold.__dict__, "state": state, "resolved_at": now, "resolved_by": actor})
+    return replace(hold, state=state, resolved_at=now, resolved_by=actor, held=len(held))

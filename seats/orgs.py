@@ -30,6 +30,9 @@ async def create_org(
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
     invite_expiry_days: int = 7,
+    deprovision_guard_share: float | None = None,
+    deprovision_guard_count: int | None = None,
+    deprovision_guard_window_seconds: int | None = None,
 ) -> Org:
     now = utcnow()
     org = Org(
@@ -44,6 +47,9 @@ async def create_org(
         invite_expiry_days=invite_expiry_days,
         created_at=now,
         updated_at=now,
+        deprovision_guard_share=deprovision_guard_share,
+        deprovision_guard_count=deprovision_guard_count,
+        deprovision_guard_window_seconds=deprovision_guard_window_seconds,
     )
     await org_store.insert(conn, org, webhook_secret=webhook_secret)
     return org

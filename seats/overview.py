@@ -1,18 +1,20 @@
 """What an org's admins see first (the console's overview): the seat summary, the capacity cut
-scheduled next, the newest alerts, and the seats used per day over the last 90 days."""
+scheduled next, a mass-deprovisioning hold waiting for a decision, the newest alerts, and the
+seats used per day over the last 90 days."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats import alerts, summary
+from seats import alerts, deprovision_guard, summary
 from seats.alerts import Alert
 from seats.capacity import CapacityChange
 from seats.clock import utcnow
 from seats.model import Org
 from seats.orgs import get_org
 from seats.storage import ledger_store
+from seats.storage.deprovision_store import Hold
 from seats.usage_history import DayUsage, first_day, usage_by_day
 
 RECENT_ALERTS = 5
@@ -24,6 +26,7 @@ class Overview:
     seats: summary.SeatSummary
     recent_alerts: list[Alert]
     usage: list[DayUsage]  # oldest first, the last one today
+    deprovision_hold: Hold | None = None
 
     @property
     def pending_downgrade(self) -> CapacityChange | None:
@@ -49,6 +52,7 @@ async def org_overview(
         seats=seats,
         recent_alerts=await alerts.list_alerts(conn, org_id, limit=RECENT_ALERTS),
         usage=await usage_history(conn, org_id, used_now=seats.used, now=now),
+        deprovision_hold=await deprovision_guard.open_hold(conn, org_id),
     )
 
 

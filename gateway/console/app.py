@@ -14,6 +14,7 @@ from gateway.console import (
     access,
     activity,
     billing,
+    deprovisions,
     errors,
     identity_provider,
     invites,
@@ -33,6 +34,7 @@ PAGES: tuple[web.RouteTableDef, ...] = (
     invites.routes,
     seats.routes,
     billing.routes,
+    deprovisions.routes,
 )
 STATIC_DIR = Path(__file__).parent / "static"
 

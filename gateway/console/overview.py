@@ -23,6 +23,7 @@ async def overview_page(request: web.Request) -> web.Response:
             "org": overview.org,
             "seats": overview.seats,
             "downgrade": overview.pending_downgrade,
+            "deprovision_hold": overview.deprovision_hold,
             "alerts": [(alert, describe(alert)) for alert in overview.recent_alerts],
             "usage": chart_of(overview.usage, seat_limit=overview.seats.capacity),
         },

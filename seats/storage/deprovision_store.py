@@ -38,6 +38,8 @@ deprovision_holds = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("resolved_at", UTCDateTime(), nullable=True),
     sa.Column("resolved_by", sa.String(400), nullable=True),
+    # How many deprovisions the hold had when it was decided (its rows are gone by then).
+    sa.Column("decided_count", sa.Integer, nullable=True),
     sa.Index("ix_deprovision_holds_org_id_state", "org_id", "state"),
 )
 
@@ -107,7 +109,7 @@ def _hold(row: Any) -> Hold:
         created_at=row["created_at"],
         resolved_at=row["resolved_at"],
         resolved_by=row["resolved_by"],
-        held=row["held"],
+        held=row["held"] if row["decided_count"] is None else row["decided_count"],
     )
 
 
@@ -151,12 +153,18 @@ async def set_alert(conn: AsyncConnection, hold_id: str, alert_id: str) -> None:
 
 
 async def resolve(
-    conn: AsyncConnection, hold_id: str, state: HoldState, *, actor: str, now: datetime
+    conn: AsyncConnection,
+    hold_id: str,
+    state: HoldState,
+    *,
+    held: int,
+    actor: str,
+    now: datetime,
 ) -> None:
     await conn.execute(
         deprovision_holds.update()
         .where(deprovision_holds.c.id == hold_id)
-        .values(state=state.value, resolved_at=now, resolved_by=actor)
+        .values(state=state.value, resolved_at=now, resolved_by=actor, decided_count=held)
     )
 
 

@@ -196,6 +196,8 @@ async def test_confirming_the_hold_applies_the_held_deletions(tenant: Tenant) ->
     )
     assert response.status == 200, await response.text()
     assert (await response.json())["state"] == "confirmed"
+    [decided] = (await tenant.admin_get("/deprovision-holds"))["holds"]
+    assert (decided["state"], decided["held"], decided["resolved_by"]) == ("confirmed", 30, "admin")
     assert await tenant.seats_used() == ORG_SIZE - OUT_OF_SCOPE
     assert (await tenant.admin_get("/members?limit=200"))["total"] == ORG_SIZE - OUT_OF_SCOPE
     deleted = {e["data"]["id"] for e in await tenant.events("member.deleted")}

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolved_by", sa.String(length=400), nullable=True),
+        sa.Column("decided_count", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_deprovision_holds"),
     )
     op.create_index("ix_deprovision_holds_org_id_state", "deprovision_holds", ["org_id", "state"])
