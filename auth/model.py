@@ -28,6 +28,14 @@ class ProductClient:
 
 
 @dataclass(frozen=True)
+class LiveToken:
+    """A live SCIM token's identity: its id and the organization it belongs to."""
+
+    id: str
+    org_id: str
+
+
+@dataclass(frozen=True)
 class TokenInfo:
     id: str
     name: str

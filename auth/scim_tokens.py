@@ -5,10 +5,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from auth.model import TokenInfo
+from auth.model import LiveToken, TokenInfo
 from auth.rate_limit import FailureLimiter, Limit, TooManyFailures, address_key
 from auth.secrets import digest, new_secret
 from auth.storage import scim_token_store
@@ -17,6 +18,7 @@ from seats.errors import NotFound
 from seats.orgs import get_org
 
 TOKEN_PREFIX = "sgscim"
+Found = TypeVar("Found")
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,9 @@ async def issue_scim_token(conn: AsyncConnection, org_id: str, *, name: str = ""
     return issued
 
 
-async def org_for_scim_token(conn: AsyncConnection, token: str) -> str | None:
-    """The organization a live token belongs to, or None for an unknown or revoked token."""
-    return await scim_token_store.org_of_live_hash(conn, digest(token))
+async def live_scim_token(conn: AsyncConnection, token: str) -> LiveToken | None:
+    """A live token's id and organization, or None for an unknown or revoked token."""
+    return await scim_token_store.live_token_of_hash(conn, digest(token))
 
 
 async def list_scim_tokens(conn: AsyncConnection, org_id: str) -> list[TokenInfo]:
@@ -75,9 +77,9 @@ def scim_failure_limiter(*, clock: Callable[[], float] = time.monotonic) -> Fail
     return FailureLimiter({TOKEN_AT_ADDRESS: limit(5), ADDRESS: limit(30)}, clock=clock)
 
 
-class ScimTokenCache:
-    """The organizations of recently seen SCIM tokens, so that a request does not cost a
-    database round trip to authenticate, and the backoff of addresses that sent unknown ones.
+class ScimTokenCache(Generic[Found]):
+    """What recently seen SCIM tokens name (their LiveToken), so that a request does not cost
+    a database round trip to authenticate, and the backoff of addresses that sent unknown ones.
 
     An entry lives `ttl_seconds`. A revocation made through this process clears the cache at
     once; another gateway process sharing the database honours it within `ttl_seconds`.
@@ -92,13 +94,13 @@ class ScimTokenCache:
     ) -> None:
         self._ttl = ttl_seconds
         self._max_entries = max_entries
-        self._entries: dict[str, tuple[str, float]] = {}
+        self._entries: dict[str, tuple[Found, float]] = {}
         self.failures = failures if failures is not None else scim_failure_limiter()
 
     async def org_for(
-        self, token: str, lookup: Callable[[], Awaitable[str | None]], *, remote: str | None
-    ) -> str | None:
-        """The token's organization, or None for an unknown or revoked token.
+        self, token: str, lookup: Callable[[], Awaitable[Found | None]], *, remote: str | None
+    ) -> Found | None:
+        """What `lookup` found for the token, or None for an unknown or revoked token.
 
         Raises TooManyFailures, before any database lookup, while the remote address (or this
         token at it) is backing off after unknown tokens. A cached token is answered even then:
@@ -115,15 +117,15 @@ class ScimTokenCache:
         retry_after = self.failures.retry_after(failure_keys)
         if retry_after is not None:
             raise TooManyFailures(retry_after)
-        org_id = await lookup()
-        if org_id is None:
+        found = await lookup()
+        if found is None:
             self._entries.pop(key, None)
             self.failures.record_failure(failure_keys)
             return None
         if len(self._entries) >= self._max_entries:
             self._entries.clear()
-        self._entries[key] = (org_id, now + self._ttl)
-        return org_id
+        self._entries[key] = (found, now + self._ttl)
+        return found
 
     def clear(self) -> None:
         self._entries.clear()

@@ -36,6 +36,8 @@ class Settings:
     scim_patch_response_max_members: int = 1000
     scim_rate_limit_per_second: float = 50.0
     scim_rate_limit_burst: int = 200
+    # SCIM connection telemetry is counted in memory and added to the database this often.
+    scim_telemetry_flush_seconds: float = 10.0
     # Product tokens.
     token_audience: str = "seatgate-product"
     token_lifetime_seconds: int = 900
@@ -107,6 +109,8 @@ class Settings:
             raise SettingsError("SEATGATE_DEPROVISION_GUARD_COUNT must be 0 or more")
         if self.deprovision_guard_window_seconds < 1:
             raise SettingsError("SEATGATE_DEPROVISION_GUARD_WINDOW_SECONDS must be at least 1")
+        if not self.scim_telemetry_flush_seconds > 0:
+            raise SettingsError("SEATGATE_SCIM_TELEMETRY_FLUSH_SECONDS must be above 0")
         if self.event_retention_days < 1:
             raise SettingsError("SEATGATE_EVENT_RETENTION_DAYS must be at least 1")
         # An endpoint must be disabled (and its admins told) before the events it has not
@@ -172,6 +176,7 @@ _ENV_FIELDS: dict[str, type] = {
     "scim_patch_response_max_members": int,
     "scim_rate_limit_per_second": float,
     "scim_rate_limit_burst": int,
+    "scim_telemetry_flush_seconds": float,
     "token_audience": str,
     "token_lifetime_seconds": int,
     "key_encryption_keys": str,

@@ -7,6 +7,7 @@ from aiohttp import web
 from auth.scim_tokens import ScimTokenCache
 from auth.token_usage import TokenUsage
 from gateway.config import Settings
+from scim.telemetry import ConnectionTelemetry
 from seats.storage.database import Database
 
 
@@ -21,4 +22,5 @@ SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 SCIM_TOKENS = web.AppKey("scim_tokens", ScimTokenCache)
 SCIM_TOKEN_USAGE = web.AppKey("scim_token_usage", TokenUsage)
+SCIM_TELEMETRY = web.AppKey("scim_connection_telemetry", ConnectionTelemetry)
 REQUESTS_UNDER_WAY = web.AppKey("requests_under_way", RequestsUnderWay)

@@ -1,17 +1,19 @@
 """Builds the SCIM sub-application with the gateway's settings and SCIM-token lookup (which
-also notes each token's last use, auth/token_usage.py)."""
+also notes each token's last use, auth/token_usage.py), and its connection telemetry."""
 
 from datetime import timedelta
 
 from aiohttp import web
 
+from auth.model import LiveToken
 from auth.rate_limit import TooManyFailures
-from auth.scim_tokens import org_for_scim_token
+from auth.scim_tokens import live_scim_token
 from auth.token_usage import TokenUsage
-from gateway.keys import DATABASE, SCIM_TOKEN_USAGE, SCIM_TOKENS, SETTINGS
+from gateway.keys import DATABASE, SCIM_TELEMETRY, SCIM_TOKEN_USAGE, SCIM_TOKENS, SETTINGS
 from scim.app import create_scim_app
-from scim.keys import TokenThrottled
+from scim.keys import Connection, TokenThrottled
 from scim.protocol import ScimSettings
+from scim.telemetry import ConnectionTelemetry
 from seats.deprovision_rules import GuardLimits
 
 
@@ -22,19 +24,24 @@ def create_scim_subapp(parent: web.Application) -> web.Application:
     usage = parent[SCIM_TOKEN_USAGE] = TokenUsage(database)
     # After the database's context, so the last writes finish before the engine is disposed.
     parent.cleanup_ctx.append(usage.lifecycle)
+    telemetry = parent[SCIM_TELEMETRY] = ConnectionTelemetry(
+        database, flush_seconds=settings.scim_telemetry_flush_seconds
+    )
+    parent.cleanup_ctx.append(telemetry.lifecycle)
 
-    async def org_for_token(token: str, remote: str | None) -> str | TokenThrottled | None:
-        async def lookup() -> str | None:
+    async def org_for_token(token: str, remote: str | None) -> Connection | TokenThrottled | None:
+        async def lookup() -> LiveToken | None:
             async with database.read() as conn:
-                return await org_for_scim_token(conn, token)
+                return await live_scim_token(conn, token)
 
         try:
-            org_id = await tokens.org_for(token, lookup, remote=remote)
+            found = await tokens.org_for(token, lookup, remote=remote)
         except TooManyFailures as refused:
             return TokenThrottled(refused.retry_after)
-        if org_id is not None:
-            usage.seen(token)
-        return org_id
+        if found is None:
+            return None
+        usage.seen(token)
+        return Connection(token_id=found.id, org_id=found.org_id)
 
     return create_scim_app(
         database,
@@ -53,4 +60,5 @@ def create_scim_subapp(parent: web.Application) -> web.Application:
             ),
         ),
         org_for_token=org_for_token,
+        telemetry=telemetry,
     )

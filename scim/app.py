@@ -13,7 +13,8 @@ Per request, in order (RFC 7644 §2 and §3.12 for the statuses):
    (400 invalidSyntax);
 5. the operation `(ScimRequest, ScimContext) -> ScimResponse`, its errors mapped by
    scim/errors.py. Every body leaves as application/scim+json.
-An error answered once the org is known is written to the org's SCIM error log (scim/error_log.py).
+An error answered once the org is known is written to the org's SCIM error log (scim/error_log.py);
+every answer once the token is known is counted in its connection's telemetry (scim/telemetry.py).
 """
 
 import json
@@ -24,20 +25,24 @@ from typing import Any
 from aiohttp import web
 
 from scim import bulk, discovery, groups, root_search, users
-from scim.error_log import log_errors
+from scim.error_log import error_of, log_errors
 from scim.errors import MEDIA_TYPE, error_response, storage_unavailable
 from scim.keys import (
+    CONNECTION,
     DATABASE,
+    NORMALIZED,
     ORG_FOR_TOKEN,
     ORG_ID,
     RATE_LIMITER,
     SETTINGS,
+    TELEMETRY,
     TokenLookup,
     TokenThrottled,
 )
 from scim.protocol import ScimContext, ScimRequest, ScimResponse, ScimSettings
 from scim.rate_limit import RateLimiter
 from scim.routing import Router
+from scim.telemetry import ConnectionTelemetry
 from scim.user_mapping import unstorable
 from seats.json_input import InvalidJson, JsonProblem, read_json
 from seats.storage.database import Database
@@ -55,6 +60,7 @@ _ROUTER = web.AppKey("scim_router", Router)
 MAX_URI_BYTES = 8000
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_NOTHING_NORMALIZED: dict[Any, int] = {}
 
 
 def create_scim_app(
@@ -62,9 +68,14 @@ def create_scim_app(
     settings: ScimSettings,
     *,
     org_for_token: TokenLookup,
+    telemetry: ConnectionTelemetry,
 ) -> web.Application:
-    app = web.Application(middlewares=[log_errors, _scim_errors, _uri_length, _authenticate])
+    """The caller runs `telemetry.lifecycle` (its flushes need the database open)."""
+    app = web.Application(
+        middlewares=[log_errors, _count_for_connection, _scim_errors, _uri_length, _authenticate]
+    )
     app[DATABASE] = database
+    app[TELEMETRY] = telemetry
     app[SETTINGS] = settings
     app[ORG_FOR_TOKEN] = org_for_token
     app[RATE_LIMITER] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
@@ -121,6 +132,25 @@ async def _scim_errors(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 @web.middleware
+async def _count_for_connection(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every answer to a known token, errors and 429s included, counts for its connection."""
+    response = await handler(request)
+    connection = request.get(CONNECTION)
+    if connection is not None:
+        status = response.status
+        request.app[TELEMETRY].observe(
+            connection.token_id,
+            connection.org_id,
+            user_agent=request.headers.get("User-Agent", ""),
+            query=request.query,
+            status=status,
+            scim_type=error_of(response)[0] if status >= 400 else None,
+            normalized=request.get(NORMALIZED, _NOTHING_NORMALIZED),
+        )
+    return response
+
+
+@web.middleware
 async def _uri_length(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A URI too long to be a SCIM request is refused before the token is even looked up."""
     if len(request.raw_path.encode()) > MAX_URI_BYTES:
@@ -143,19 +173,20 @@ async def _authenticate(request: web.Request, handler: Handler) -> web.StreamRes
             "send Authorization: Bearer <SCIM token>",
             headers={"WWW-Authenticate": 'Bearer realm="seatgate"'},
         )
-    org_id = await request.app[ORG_FOR_TOKEN](token, request.remote)
-    if isinstance(org_id, TokenThrottled):
+    connection = await request.app[ORG_FOR_TOKEN](token, request.remote)
+    if isinstance(connection, TokenThrottled):
         return _error(
             429,
             "too many unknown tokens from this address; retry later",
-            headers={"Retry-After": str(org_id.retry_after_seconds)},
+            headers={"Retry-After": str(connection.retry_after_seconds)},
         )
-    if org_id is None:
+    if connection is None:
         return _error(
             401,
             "the bearer token is unknown or revoked",
             headers={"WWW-Authenticate": 'Bearer realm="seatgate", error="invalid_token"'},
         )
+    request[CONNECTION] = connection
     wait = request.app[RATE_LIMITER].acquire(token)
     if wait > 0:
         return _error(
@@ -163,7 +194,7 @@ async def _authenticate(request: web.Request, handler: Handler) -> web.StreamRes
             "too many requests for this token; retry later",
             headers={"Retry-After": RateLimiter.retry_after(wait)},
         )
-    request[ORG_ID] = org_id
+    request[ORG_ID] = connection.org_id
     return await handler(request)
 
 
@@ -190,7 +221,9 @@ async def _handle(request: web.Request) -> web.StreamResponse:
         headers=request.headers,
         body=body,
     )
-    return to_web_response(await router.dispatch(scim_request, context))
+    response = await router.dispatch(scim_request, context)
+    request[NORMALIZED] = response.normalized
+    return to_web_response(response)
 
 
 async def _read_json(request: web.Request, limit: int) -> Any:

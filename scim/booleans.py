@@ -27,15 +27,16 @@ _FILTER = re.compile(r'\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\]')
 _ENTRA_STRINGS = frozenset({"true", "false"})
 
 
-def check_user_booleans(payload: Any) -> None:
-    """Refuse a POST/PUT body whose `active` or `primary` is not a boolean."""
-    for name, value in _booleans_in([], payload):
-        _check(name, value)
+def check_user_booleans(payload: Any) -> int:
+    """Refuse a POST/PUT body whose `active` or `primary` is not a boolean; the number of
+    Entra string booleans let through."""
+    return sum(_check(name, value) for name, value in _booleans_in([], payload))
 
 
-def check_patch_booleans(payload: Any) -> None:
+def check_patch_booleans(payload: Any) -> int:
     """The same for each PATCH operation's value, at its path (RFC 7644 §3.5.2)."""
     operations = payload.get("Operations") if isinstance(payload, dict) else None
+    entra_strings = 0
     for operation in operations if isinstance(operations, list) else []:
         if not isinstance(operation, dict):
             continue
@@ -44,7 +45,8 @@ def check_patch_booleans(payload: Any) -> None:
         if segments is None:
             continue
         for name, value in _booleans_in(segments, operation.get("value")):
-            _check(name, value)
+            entra_strings += _check(name, value)
+    return entra_strings
 
 
 def _booleans_in(segments: list[str], value: Any) -> Iterator[tuple[str, Any]]:
@@ -82,11 +84,12 @@ def _segments(path: str) -> list[str] | None:
     return lowered.split(".")
 
 
-def _check(name: str, value: Any) -> None:
+def _check(name: str, value: Any) -> bool:
+    """True for an Entra string boolean let through; refuses what is no boolean at all."""
     if value is None or isinstance(value, bool):
-        return
+        return False
     if isinstance(value, str) and value.lower() in _ENTRA_STRINGS:
-        return
+        return True
     raise InvalidValueException(
         detail=f"{name} must be a boolean (true or false), got {_shown(value)}"
     )

@@ -17,7 +17,7 @@ Operation as its single request (scim/users.py, scim/groups.py), so every rule h
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scim2_models import (
@@ -32,6 +32,7 @@ from scim2_models import (
 
 from scim import groups, users
 from scim.errors import error_response
+from scim.normalizations import Normalized
 from scim.protocol import ScimContext, ScimRequest, ScimResponse
 from scim.routing import Route, Router
 from scim.schemas import POLICY, GroupResource, UserResource, provider
@@ -55,6 +56,8 @@ class _Job:
     created: dict[str, str]
     failed: set[str]
     errors: int = 0
+    # The IdP quirks its operations took, all together.
+    normalized: Normalized = field(default_factory=Normalized)
 
 
 async def bulk(request: ScimRequest, context: ScimContext) -> ScimResponse:
@@ -98,7 +101,8 @@ async def bulk(request: ScimRequest, context: ScimContext) -> ScimResponse:
             break
         pending = waiting
     done = [results[index] for index in sorted(results)]
-    return ScimResponse(200, Response(operations=done).model_dump(scim_ctx=Context.BULK_RESPONSE))
+    body = Response(operations=done).model_dump(scim_ctx=Context.BULK_RESPONSE)
+    return ScimResponse(200, body, normalized=job.normalized)
 
 
 def _stopped(job: _Job, fail_on_errors: int | None) -> bool:
@@ -175,6 +179,7 @@ async def _run(operation: Any, raw: Mapping[str, Any], job: _Job, context: ScimC
         body=_resolve(_get(raw, "data"), job.created),
     )
     response = await _ROUTER.dispatch(scim_request, context)
+    job.normalized.update(response.normalized)
     body = response.body or {}
     if response.status < 400 and operation.method == "POST" and operation.bulk_id:
         job.created[operation.bulk_id] = body["id"]

@@ -31,7 +31,7 @@ async def log_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     response = await handler(request)
     org_id = request.get(ORG_ID)
     if org_id is not None and response.status >= 400 and response.status not in _NOT_LOGGED:
-        scim_type, detail = _error_of(response)
+        scim_type, detail = error_of(response)
         try:
             async with request.app[DATABASE].transaction() as conn:
                 await scim_error_log.record(
@@ -50,7 +50,7 @@ async def log_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     return response
 
 
-def _error_of(response: web.StreamResponse) -> tuple[str | None, str]:
+def error_of(response: web.StreamResponse) -> tuple[str | None, str]:
     """The scimType and detail of an RFC 7644 error body (§3.12)."""
     body = response.body if isinstance(response, web.Response) else None
     try:

@@ -21,6 +21,7 @@ from scim2_models import (
     ResponseParameters,
 )
 
+from scim.normalizations import Normalized, Quirk
 from scim.responses import etag
 from scim.schemas import GROUP_SCHEMA, POLICY, GroupResource
 from scim.user_mapping import unstorable
@@ -57,11 +58,20 @@ class MemberEntries:
     displays: dict[str, str]
 
 
-def parse_group(body: Any, context: Context) -> tuple[GroupDraft, MemberEntries]:
-    """A POST (RFC 7644 §3.3) or PUT (§3.5.1) body: the group's attributes and members."""
-    _check_schemas(body)
+@dataclass(frozen=True)
+class ParsedGroup:
+    draft: GroupDraft
+    entries: MemberEntries
+    normalized: Normalized
+
+
+def parse_group(body: Any, context: Context) -> ParsedGroup:
+    """A POST (RFC 7644 §3.3) or PUT (§3.5.1) body: the group's attributes and members, and
+    the IdP quirks it took."""
+    normalized = Normalized({Quirk.ENTRA_GROUP_SCHEMA: _check_schemas(body)})
     resource = GroupResource.model_validate(body, scim_ctx=context, scim_policy=POLICY)
-    return draft_from_resource(resource), member_entries(resource.members or [])
+    entries = member_entries(resource.members or [])
+    return ParsedGroup(draft_from_resource(resource), entries, +normalized)
 
 
 def draft_from_resource(resource: Any) -> GroupDraft:
@@ -81,18 +91,20 @@ def draft_from_resource(resource: Any) -> GroupDraft:
     return GroupDraft(display_name, resource.external_id, extra)
 
 
-def _check_schemas(body: Any) -> None:
-    """RFC 7643 §3: `schemas` names the Group schema, and nothing this server does not serve."""
+def _check_schemas(body: Any) -> bool:
+    """RFC 7643 §3: `schemas` names the Group schema, and nothing this server does not serve.
+    True when it also names Entra's ADSCIM Group schema."""
     if not isinstance(body, dict):
         raise InvalidSyntaxException(detail="the body must be a JSON object")
     schemas = body.get("schemas")
     if schemas is None:
-        return
+        return False
     if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
         raise InvalidSyntaxException(detail="schemas must be a list of schema URIs")
     unknown = [s for s in schemas if s.lower() not in _ACCEPTED_SCHEMAS]
     if unknown or GROUP_SCHEMA.lower() not in (s.lower() for s in schemas):
         raise InvalidValueException(detail=f"schemas must be [{GROUP_SCHEMA!r}] for a Group")
+    return ENTRA_GROUP_SCHEMA.lower() in (s.lower() for s in schemas)
 
 
 def member_entries(entries: Iterable[GroupMember]) -> MemberEntries:

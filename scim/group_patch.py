@@ -34,6 +34,7 @@ from scim2_models import (
 from scim2_models.path.expressions import CompareOperator, Comparison, LogicalExpr, LogicalOperator
 
 from scim.group_mapping import parse_member_entries
+from scim.normalizations import Normalized, Quirk
 from scim.schemas import POLICY, GroupResource
 from seats.groups import MembershipAction, MembershipChange
 from seats.model import MemberRef
@@ -50,6 +51,8 @@ class PatchPlan:
 
     attribute_operations: list[GroupOperation] = field(default_factory=list)
     membership: list[MembershipChange] = field(default_factory=list)
+    # The IdP quirks the operations took (scim/normalizations.py).
+    normalized: Normalized = field(default_factory=Normalized)
 
     def apply_attributes(self, resource: Any) -> bool:
         """Apply the non-member operations to the group's model; True if it changed."""
@@ -70,7 +73,9 @@ async def plan_patch(patch: GroupPatch, load_members: LoadMembers) -> PatchPlan:
         if path is None or path.model is not None:
             _split_root_value(operation, plan)
         elif _is_members(path):
-            plan.membership.extend(await _membership_changes(operation, path, load_members))
+            plan.membership.extend(
+                await _membership_changes(operation, path, load_members, plan.normalized)
+            )
         else:
             plan.attribute_operations.append(operation)
     return plan
@@ -102,7 +107,10 @@ def _split_root_value(operation: GroupOperation, plan: PatchPlan) -> None:
 
 
 async def _membership_changes(
-    operation: GroupOperation, path: Path[Any], load_members: LoadMembers
+    operation: GroupOperation,
+    path: Path[Any],
+    load_members: LoadMembers,
+    normalized: Normalized,
 ) -> list[MembershipChange]:
     binding = path.resolve()
     if binding is not None and binding.sub_field_name is not None:
@@ -119,6 +127,7 @@ async def _membership_changes(
             # Microsoft Entra: {"op": "Remove", "path": "members", "value": [{"value": id}]}
             # removes only the members listed (scim/schemas.py POLICY, remove_value_as_filter).
             ids = parse_member_entries(operation.value).ids
+            normalized[Quirk.REMOVE_WITH_VALUE] += 1
             return [MembershipChange(MembershipAction.REMOVE, ids)]
         if selected is None:
             selected = await _evaluate_filter(operation, load_members)
@@ -135,6 +144,7 @@ async def _membership_changes(
     if operation.op == Op.add:
         # Entra adds through a filter that matches nothing yet: the entry the filter names.
         ids = tuple(selected) + entries.ids
+        normalized[Quirk.ADD_THROUGH_FILTER] += 1
         return [_joining(MembershipAction.ADD, ids, entries.displays)]
     # Replacing the selected entries: they leave, the value's entries join (§3.5.2.3).
     return [

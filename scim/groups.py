@@ -10,6 +10,7 @@ Every write runs in one transaction; domain errors become RFC 7644 errors in sci
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from scim2_models import Context
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from scim import group_mapping as mapping
 from scim.group_listing import list_groups, search_groups
 from scim.group_patch import parse_patch, plan_patch
+from scim.normalizations import Quirk
 from scim.protocol import ScimContext, ScimRequest, ScimResponse
 from scim.responses import (
     if_match_version,
@@ -35,13 +37,15 @@ from seats.storage import membership_store
 async def create_group(request: ScimRequest, context: ScimContext) -> ScimResponse:
     """POST /Groups (RFC 7644 §3.3): 201 with the group and its Location."""
     selection = mapping.response_parameters(request.query)
-    draft, entries = mapping.parse_group(request.body, Context.RESOURCE_CREATION_REQUEST)
+    parsed = mapping.parse_group(request.body, Context.RESOURCE_CREATION_REQUEST)
+    entries = parsed.entries
     async with context.database.transaction() as conn:
         group = await groups.create_group(
-            conn, context.org_id, draft, entries.ids, entries.displays
+            conn, context.org_id, parsed.draft, entries.ids, entries.displays
         )
         refs = await _members_if_shown(conn, context, group, selection)
-    return _respond(201, group, refs, context, selection, created=True)
+    response = _respond(201, group, refs, context, selection, created=True)
+    return replace(response, normalized=parsed.normalized)
 
 
 async def get_group(request: ScimRequest, context: ScimContext) -> ScimResponse:
@@ -61,19 +65,20 @@ async def replace_group(request: ScimRequest, context: ScimContext) -> ScimRespo
     The membership is diffed against the stored ids, so only the difference is written.
     """
     selection = mapping.response_parameters(request.query)
-    draft, entries = mapping.parse_group(request.body, Context.RESOURCE_REPLACEMENT_REQUEST)
+    parsed = mapping.parse_group(request.body, Context.RESOURCE_REPLACEMENT_REQUEST)
     async with context.database.transaction() as conn:
         group = await groups.replace_group(
             conn,
             context.org_id,
             request.params["id"],
-            draft,
-            entries.ids,
-            entries.displays,
+            parsed.draft,
+            parsed.entries.ids,
+            parsed.entries.displays,
             if_version=if_match_version(request),
         )
         refs = await _members_if_shown(conn, context, group, selection)
-    return _respond(200, group, refs, context, selection)
+    response = _respond(200, group, refs, context, selection)
+    return replace(response, normalized=parsed.normalized)
 
 
 async def patch_group(request: ScimRequest, context: ScimContext) -> ScimResponse:
@@ -98,7 +103,7 @@ async def patch_group(request: ScimRequest, context: ScimContext) -> ScimRespons
             resource = mapping.to_resource(before, context.settings.base_url)
             if plan.apply_attributes(resource):
                 draft = mapping.draft_from_resource(resource)
-        group = await groups.update_group(
+        change = await groups.change_group(
             conn,
             context.org_id,
             group_id,
@@ -107,9 +112,16 @@ async def patch_group(request: ScimRequest, context: ScimContext) -> ScimRespons
             if_version=if_match_version(request),
         )
         refs = await _members_if_shown(
-            conn, context, group, selection, at_most=context.settings.patch_response_max_members
+            conn,
+            context,
+            change.group,
+            selection,
+            at_most=context.settings.patch_response_max_members,
         )
-    return _respond(200, group, refs, context, selection)
+    normalized = plan.normalized
+    normalized[Quirk.UNKNOWN_MEMBERS_SKIPPED] += len(change.skipped_member_ids)
+    response = _respond(200, change.group, refs, context, selection)
+    return replace(response, normalized=+normalized)
 
 
 async def delete_group(request: ScimRequest, context: ScimContext) -> ScimResponse:

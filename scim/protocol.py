@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scim.normalizations import Quirk
 from seats.deprovision_rules import GuardLimits
 from seats.storage.database import Database
 
@@ -56,6 +57,8 @@ class ScimResponse:
     status: int
     body: dict[str, Any] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # The IdP quirks the operation accepted (scim/normalizations.py), for connection telemetry.
+    normalized: Mapping[Quirk, int] = field(default_factory=dict)
 
 
 Operation = Callable[[ScimRequest, ScimContext], Awaitable[ScimResponse]]

@@ -25,6 +25,7 @@ from scim2_models import (
 )
 
 from scim.booleans import check_user_booleans
+from scim.normalizations import Normalized, Quirk
 from scim.protocol import ScimSettings
 from scim.responses import etag
 from scim.schemas import (
@@ -48,6 +49,8 @@ _LIMITS = {
     "emails.value": 512,
     "userType": 200,
 }
+# Read-only attributes a client that PUTs back what it read (Okta) sends; they are ignored.
+_READ_ONLY_ECHOED = frozenset({"id", "meta", "groups"})
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -89,16 +92,22 @@ def check_schemas(payload: Any, core: str = USER_SCHEMA) -> None:
         raise InvalidValueException(detail=f"schemas must contain {core}")
 
 
-def user_from_payload(payload: Any, scim_ctx: Context) -> User[Any]:
-    """Validate a POST or PUT body (RFC 7644 §3.3, §3.5.1); read-only values are ignored."""
+def user_from_payload(payload: Any, scim_ctx: Context) -> tuple[User[Any], Normalized]:
+    """Validate a POST or PUT body (RFC 7644 §3.3, §3.5.1); read-only values are ignored.
+    Returns the user and the IdP quirks it took."""
     check_schemas(payload)
-    check_user_booleans(payload)
+    normalized = Normalized({Quirk.ENTRA_STRING_BOOLEANS: check_user_booleans(payload)})
     if payload.get("schemas") is None:
         # Tolerated on input (check_schemas), but the response is dumped from this model and
         # scim2-models refuses a User without its base schema there: after the write had
         # committed, a 400 answered a stored member.
         payload = {**payload, "schemas": [USER_SCHEMA]}
-    return UserResource.model_validate(payload, scim_ctx=scim_ctx, scim_policy=POLICY)
+    user = UserResource.model_validate(payload, scim_ctx=scim_ctx, scim_policy=POLICY)
+    if scim_ctx is Context.RESOURCE_REPLACEMENT_REQUEST and any(
+        key.lower() in _READ_ONLY_ECHOED for key in payload
+    ):
+        normalized[Quirk.PUT_READ_ONLY_IGNORED] += 1
+    return user, +normalized
 
 
 def user_from_member(member: Member) -> User[Any]:

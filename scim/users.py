@@ -7,6 +7,7 @@ created: 201). Single-resource responses carry `ETag` = meta.version (RFC 7644 �
 only when `attributes` asks for it, to keep list queries at one round trip.
 """
 
+from dataclasses import replace
 from typing import Any
 
 from scim2_models import (
@@ -15,12 +16,14 @@ from scim2_models import (
     Mutability,
     MutabilityException,
     PatchOp,
+    PatchOperation,
     ResponseParameters,
 )
 
 from scim import paging, user_mapping
 from scim.booleans import check_patch_booleans
 from scim.filtering import user_filter, user_sort
+from scim.normalizations import Normalized, Quirk
 from scim.protocol import ScimContext, ScimRequest, ScimResponse
 from scim.responses import (
     if_match_version,
@@ -86,11 +89,14 @@ def _single(
 async def create_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
     """POST /Users (RFC 7644 §3.3): 201 with Location, whatever seat the member got."""
     params = response_params(request)
-    user = user_mapping.user_from_payload(request.body, Context.RESOURCE_CREATION_REQUEST)
+    user, normalized = user_mapping.user_from_payload(
+        request.body, Context.RESOURCE_CREATION_REQUEST
+    )
     draft = user_mapping.draft_from_user(user)
     async with context.database.transaction() as conn:
         member = await members.create_member(conn, context.org_id, draft, actor=context.actor)
-    return _single(201, member, context, Context.RESOURCE_CREATION_RESPONSE, params, user=user)
+    response = _single(201, member, context, Context.RESOURCE_CREATION_RESPONSE, params, user=user)
+    return replace(response, normalized=normalized)
 
 
 async def get_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
@@ -111,9 +117,16 @@ async def replace_user(request: ScimRequest, context: ScimContext) -> ScimRespon
     """PUT /Users/{id} (RFC 7644 §3.5.1): read-only values sent back (id, meta, groups, the
     seat extension; Okta sends the whole resource it read) are ignored."""
     params = response_params(request)
-    user = user_mapping.user_from_payload(request.body, Context.RESOURCE_REPLACEMENT_REQUEST)
+    user, normalized = user_mapping.user_from_payload(
+        request.body, Context.RESOURCE_REPLACEMENT_REQUEST
+    )
     draft = user_mapping.draft_from_user(user)
     async with context.database.transaction() as conn:
+        # Only a PUT that deactivates reads the member first: Okta deactivates this way.
+        was_active = (
+            not draft.active
+            and (await members.get_member(conn, context.org_id, request.params["id"])).active
+        )
         member = await members.replace_member(
             conn,
             context.org_id,
@@ -123,7 +136,12 @@ async def replace_user(request: ScimRequest, context: ScimContext) -> ScimRespon
             if_version=if_match_version(request),
             guard=context.settings.deprovision_guard,
         )
-    return _single(200, member, context, Context.RESOURCE_REPLACEMENT_RESPONSE, params, user=user)
+    if was_active and not member.active:
+        normalized[Quirk.OKTA_PUT_DEACTIVATION] += 1
+    response = _single(
+        200, member, context, Context.RESOURCE_REPLACEMENT_RESPONSE, params, user=user
+    )
+    return replace(response, normalized=normalized)
 
 
 async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse:
@@ -131,11 +149,15 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
     resource, then the result is written like a PUT. A patch that changes nothing writes
     nothing. Answers 200 with the resource."""
     params = response_params(request)
-    check_patch_booleans(request.body)
+    normalized = Normalized({Quirk.ENTRA_STRING_BOOLEANS: check_patch_booleans(request.body)})
     patch = USER_PATCH.model_validate(
         request.body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
     refuse_read_only_extensions(patch)
+    # POLICY's remove_value_as_filter: a remove with a value removes only the values listed.
+    normalized[Quirk.REMOVE_WITH_VALUE] = sum(
+        op.op == PatchOperation.Op.remove and op.value is not None for op in patch.operations or []
+    )
     expected = if_match_version(request)
     for attempt in range(PATCH_ATTEMPTS):
         try:
@@ -160,7 +182,8 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
                         if_version=member.version,
                         guard=context.settings.deprovision_guard,
                     )
-            return _single(200, member, context, Context.RESOURCE_PATCH_RESPONSE, params)
+            response = _single(200, member, context, Context.RESOURCE_PATCH_RESPONSE, params)
+            return replace(response, normalized=+normalized)
         except VersionMismatch:
             if expected is not None or attempt == PATCH_ATTEMPTS - 1:
                 raise

@@ -78,8 +78,9 @@ async def add(
     displays: Mapping[str, str] = NO_DISPLAYS,
     *,
     skip_unknown: bool = False,
-) -> list[str]:
-    """Add the members that are not members yet; return the ids added.
+) -> tuple[list[str], list[str]]:
+    """Add the members that are not members yet; return the ids added and the unknown ids
+    skipped.
 
     `displays` are the names the client sent with some of them, shown back instead of the
     member's own name. A member already in keeps the display it joined with. Unknown ids are
@@ -87,9 +88,11 @@ async def add(
     """
     ids = unique(ids)
     if not ids:
-        return []
+        return [], []
     kinds = await resolve_types(conn, org_id, group_id, ids, skip_unknown=skip_unknown)
-    return await membership_store.insert_members(conn, org_id, group_id, kinds, displays)
+    skipped = [member_id for member_id in ids if member_id not in kinds] if skip_unknown else []
+    added = await membership_store.insert_members(conn, org_id, group_id, kinds, displays)
+    return added, skipped
 
 
 async def remove(
@@ -118,9 +121,9 @@ async def replace(
     displays: Mapping[str, str] = NO_DISPLAYS,
     *,
     skip_unknown: bool = False,
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str]]:
     """Make the membership exactly `ids` (a PUT, or a PATCH replace on members); return the
-    ids added and the ids removed.
+    ids added, the ids removed and the unknown ids skipped.
 
     The group's member ids are read once to compute the difference; only the difference is
     validated and written, so re-sending an unchanged list of 100,000 members writes nothing.
@@ -131,8 +134,8 @@ async def replace(
     leaving = [member_id for member_id in current if member_id not in wanted_set]
     joining = [member_id for member_id in wanted if member_id not in current]
     removed = await remove(conn, org_id, group_id, leaving)
-    added = await add(conn, org_id, group_id, joining, displays, skip_unknown=skip_unknown)
-    return added, removed
+    added, skipped = await add(conn, org_id, group_id, joining, displays, skip_unknown=skip_unknown)
+    return added, removed, skipped
 
 
 async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> None:

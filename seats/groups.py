@@ -69,9 +69,17 @@ async def create_group(
     except group_store.DisplayNameTaken:
         raise _display_name_taken(draft.display_name) from None
     event_log.record(conn, GroupCreated(org_id, group))
-    added = await group_members.add(conn, org_id, group.id, member_ids, displays)
+    added, _ = await group_members.add(conn, org_id, group.id, member_ids, displays)
     _record_membership(conn, org_id, group.id, MembershipDelta(added=dict.fromkeys(added)))
     return group
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """A group as a change left it, and the unknown member ids the change skipped."""
+
+    group: Group
+    skipped_member_ids: tuple[str, ...] = ()
 
 
 async def update_group(
@@ -83,6 +91,22 @@ async def update_group(
     membership: Sequence[MembershipChange] = (),
     if_version: int | None = None,
 ) -> Group:
+    """Apply a change (change_group) and return the group as it left it."""
+    change = await change_group(
+        conn, org_id, group_id, draft=draft, membership=membership, if_version=if_version
+    )
+    return change.group
+
+
+async def change_group(
+    conn: AsyncConnection,
+    org_id: str,
+    group_id: str,
+    *,
+    draft: GroupDraft | None = None,
+    membership: Sequence[MembershipChange] = (),
+    if_version: int | None = None,
+) -> GroupChange:
     """Apply a change (a PUT or a PATCH, RFC 7644 §3.5): new attributes and membership steps.
 
     Steps apply in order, so "add x" then "remove x" leaves x out, as RFC 7644 §3.5.2 applies
@@ -110,8 +134,9 @@ async def update_group(
     delta = MembershipDelta()
     for step in membership:
         delta.apply(*await _apply(conn, org_id, group_id, step))
+    skipped = tuple(delta.skipped)
     if not renamed and not delta:
-        return before
+        return GroupChange(before, skipped)
     now = utcnow()
     await group_store.bump_versions(conn, [group_id], now=now)
     # The row as just written, without reading it back.
@@ -119,7 +144,7 @@ async def update_group(
     if renamed:
         event_log.record(conn, GroupUpdated(org_id, after))
     _record_membership(conn, org_id, group_id, delta)
-    return after
+    return GroupChange(after, skipped)
 
 
 async def replace_group(
@@ -188,8 +213,11 @@ class MembershipDelta:
 
     added: dict[str, None] = field(default_factory=dict)
     removed: dict[str, None] = field(default_factory=dict)
+    # Unknown ids left out of the steps that tolerate them (a SCIM PATCH).
+    skipped: dict[str, None] = field(default_factory=dict)
 
-    def apply(self, added: list[str], removed: list[str]) -> None:
+    def apply(self, added: list[str], removed: list[str], skipped: list[str]) -> None:
+        self.skipped.update(dict.fromkeys(skipped))
         for member_id in removed:
             if member_id in self.added:
                 del self.added[member_id]
@@ -223,17 +251,17 @@ def _record_membership(
 
 async def _apply(
     conn: AsyncConnection, org_id: str, group_id: str, step: MembershipChange
-) -> tuple[list[str], list[str]]:
-    """Apply one step: (ids added, ids removed)."""
+) -> tuple[list[str], list[str], list[str]]:
+    """Apply one step: (ids added, ids removed, unknown ids skipped)."""
     if step.action is MembershipAction.ADD:
-        added = await group_members.add(
+        added, skipped = await group_members.add(
             conn, org_id, group_id, step.member_ids, step.displays, skip_unknown=step.skip_unknown
         )
-        return added, []
+        return added, [], skipped
     if step.action is MembershipAction.REMOVE:
-        return [], await group_members.remove(conn, org_id, group_id, step.member_ids)
+        return [], await group_members.remove(conn, org_id, group_id, step.member_ids), []
     if step.action is MembershipAction.REMOVE_ALL:
-        return [], await group_members.remove_all(conn, org_id, group_id)
+        return [], await group_members.remove_all(conn, org_id, group_id), []
     return await group_members.replace(
         conn, org_id, group_id, step.member_ids, step.displays, skip_unknown=step.skip_unknown
     )

@@ -1,4 +1,4 @@
-"""SQL of SCIM bearer tokens: insert, the organization of a live token's digest, an org's
+"""SQL of SCIM bearer tokens: insert, the id and organization of a live token's digest, an org's
 tokens, revoke, and when a token was last used.
 
 Writes happen in the caller's transaction and are never committed here.
@@ -9,11 +9,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from auth.model import TokenInfo
+from auth.model import LiveToken, TokenInfo
 from auth.storage.tables import scim_tokens
 
 # Built once: a SCIM request whose token is not cached resolves it with this statement.
-_ORG_OF_LIVE_HASH = sa.select(scim_tokens.c.org_id).where(
+_LIVE_HASH = sa.select(scim_tokens.c.id, scim_tokens.c.org_id).where(
     scim_tokens.c.token_hash == sa.bindparam("token_hash"), scim_tokens.c.revoked_at.is_(None)
 )
 
@@ -34,10 +34,10 @@ async def insert(
     )
 
 
-async def org_of_live_hash(conn: AsyncConnection, token_hash: str) -> str | None:
-    """The org of the unrevoked token with this digest, or None."""
-    row = (await conn.execute(_ORG_OF_LIVE_HASH, {"token_hash": token_hash})).first()
-    return None if row is None else row.org_id
+async def live_token_of_hash(conn: AsyncConnection, token_hash: str) -> LiveToken | None:
+    """The id and org of the unrevoked token with this digest, or None."""
+    row = (await conn.execute(_LIVE_HASH, {"token_hash": token_hash})).first()
+    return None if row is None else LiveToken(row.id, row.org_id)
 
 
 async def list_for_org(conn: AsyncConnection, org_id: str) -> list[TokenInfo]:

@@ -10,6 +10,7 @@ from gateway.admin import (
     event_endpoints,
     orgs,
     portal_links,
+    scim_tokens,
     seat_assignment,
 )
 from gateway.admin import invites as invite_routes
@@ -22,6 +23,7 @@ def create_admin_app() -> web.Application:
     """The admin routes; the database and settings are the parent application's."""
     app = web.Application(middlewares=[identify_caller])
     app.add_routes(orgs.routes)
+    app.add_routes(scim_tokens.routes)
     app.add_routes(clients.routes)
     app.add_routes(seat_routes.routes)
     app.add_routes(seat_assignment.routes)

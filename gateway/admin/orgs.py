@@ -1,4 +1,4 @@
-"""Admin endpoints for organizations and their SCIM tokens."""
+"""Admin endpoints for organizations (their SCIM tokens: gateway/admin/scim_tokens.py)."""
 
 from typing import Any
 from urllib.parse import urlparse
@@ -6,7 +6,6 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from auth.client_auth import plain_string
-from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_token
 from gateway.directory.paging import (
     PAGING_PARAMETERS,
     check_parameters,
@@ -17,7 +16,7 @@ from gateway.directory.paging import (
     single_parameter,
 )
 from gateway.errors import ApiError, read_json_object
-from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
+from gateway.keys import DATABASE, SETTINGS
 from gateway.stripe import org_hooks
 from seats import orgs as org_service
 from seats.model import Org, SeatPolicy
@@ -95,54 +94,6 @@ async def patch_org(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         org = await change_settings(conn, org_id, fields, actor="admin")
     return web.json_response(org_json(org))
-
-
-@routes.post("/orgs/{org_id}/scim-tokens")
-async def create_scim_token(request: web.Request) -> web.Response:
-    body = await read_json_object(request) if request.can_read_body else {}
-    name = body.get("name", "")
-    if not isinstance(name, str) or len(name) > 200:
-        raise ApiError(422, "invalid_value", "name must be a string of at most 200 characters")
-    async with request.config_dict[DATABASE].transaction() as conn:
-        issued = await issue_scim_token(conn, request.match_info["org_id"], name=name)
-    return web.json_response(
-        {
-            "id": issued.id,
-            "token": issued.token,
-            "name": issued.name,
-            "created_at": issued.created_at.isoformat(),
-        },
-        status=201,
-    )
-
-
-@routes.get("/orgs/{org_id}/scim-tokens")
-async def get_scim_tokens(request: web.Request) -> web.Response:
-    org_id = request.match_info["org_id"]
-    async with request.config_dict[DATABASE].read() as conn:
-        await org_service.get_org(conn, org_id)
-        tokens = await list_scim_tokens(conn, org_id)
-    return web.json_response(
-        {
-            "tokens": [
-                {
-                    "id": t.id,
-                    "name": t.name,
-                    "created_at": t.created_at.isoformat(),
-                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-                }
-                for t in tokens
-            ]
-        }
-    )
-
-
-@routes.delete("/orgs/{org_id}/scim-tokens/{token_id}")
-async def delete_scim_token(request: web.Request) -> web.Response:
-    async with request.config_dict[DATABASE].transaction() as conn:
-        await revoke_scim_token(conn, request.match_info["org_id"], request.match_info["token_id"])
-    request.config_dict[SCIM_TOKENS].clear()
-    return web.Response(status=204)
 
 
 def validate_org_fields(body: dict[str, Any], *, allow_private_urls: bool) -> dict[str, Any]:

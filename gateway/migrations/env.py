@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 # auth's tables live with auth's storage, on the same metadata: import them so Alembic sees them.
 import auth.storage.tables  # noqa: F401
 from seats.storage import (
+    connection_telemetry_store,  # noqa: F401  (SCIM connection telemetry's tables)
     deprovision_store,  # noqa: F401  (the mass-deprovisioning guard's tables)
     event_tables,  # noqa: F401  (its tables join the metadata)
     scim_error_store,  # noqa: F401  (the SCIM error log's table)

@@ -65,7 +65,7 @@ class Loaded:
 
 def _template() -> dict[str, Any]:
     """The columns `POST /Users` stores for bench user 0, mapped by the SCIM layer itself."""
-    user = user_from_payload(json.loads(user_body(0)), Context.RESOURCE_CREATION_REQUEST)
+    user, _ = user_from_payload(json.loads(user_body(0)), Context.RESOURCE_CREATION_REQUEST)
     draft = draft_from_user(user)
     return {"draft": draft, "resource": draft.resource}
 
