@@ -69,10 +69,14 @@ class _PublishedKeys(jwt.PyJWKClient):
         self.fetches += 1
         return self._last_good
 
-    def knows(self, kid: str) -> bool:
-        """Whether `kid` is in the fresh cache, so that looking it up does no I/O."""
+    def cached_key(self, kid: str) -> jwt.PyJWK | None:
+        """The key `kid` names if the cache is fresh and holds it: no I/O and no lock, so a
+        fetch under way in another thread (PyJWKClient holds its lock while fetching) never
+        stalls a verification that needs none."""
         cached = self.jwk_set_cache.get() if self.jwk_set_cache is not None else None
-        return cached is not None and any(key.key_id == kid for key in cached.keys)
+        if cached is None:
+            return None
+        return next((key for key in cached.keys if key.key_id == kid), None)
 
     def key_for(self, kid: str) -> jwt.PyJWK:
         try:
@@ -130,10 +134,7 @@ class TokenVerifier(_Verifier):
     async def verify(self, token: str) -> dict[str, Any]:
         """The token's claims if it is valid now; InvalidToken (or KeysUnavailable) otherwise."""
         kid = token_checks.unverified_kid(token)
-        if self._keys.knows(kid):
-            key = self._keys.key_for(kid)
-        else:
-            key = await asyncio.to_thread(self._keys.key_for, kid)
+        key = self._keys.cached_key(kid) or await asyncio.to_thread(self._keys.key_for, kid)
         return self._check(token, key)
 
     async def close(self) -> None:
@@ -152,4 +153,4 @@ class BlockingTokenVerifier(_Verifier):
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims if it is valid now; InvalidToken (or KeysUnavailable) otherwise."""
         kid = token_checks.unverified_kid(token)
-        return self._check(token, self._keys.key_for(kid))
+        return self._check(token, self._keys.cached_key(kid) or self._keys.key_for(kid))

@@ -75,6 +75,7 @@ class JwksServer:
 
     document: Any
     status: int = 200
+    delay_seconds: float = 0.0
     requests: int = 0
     url: str = ""
 
@@ -84,6 +85,7 @@ class JwksServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server_state.requests += 1
+                time.sleep(server_state.delay_seconds)
                 body = json.dumps(server_state.document).encode()
                 self.send_response(server_state.status)
                 self.send_header("Content-Type", "application/json")

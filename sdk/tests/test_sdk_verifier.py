@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 
 import pytest
 from conftest import AUDIENCE, ISSUER, P256_ORDER, JwksServer, SigningKey, b64, scalars, with_s
@@ -86,6 +87,21 @@ async def test_an_unknown_kid_refetches_once_per_floor(jwks: JwksServer, key: Si
     assert (await eager.verify(rotated.sign()))["sub"] == "member-1"
     assert await _reason(eager, SigningKey("forged").sign()) == "unknown_key"
     assert eager.fetches == 3
+
+
+async def test_a_slow_fetch_for_a_forged_kid_does_not_stall_tokens_with_known_keys(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    verifier = _verifier(jwks, min_refresh_seconds=0)
+    await verifier.verify(key.sign())
+    jwks.delay_seconds = 1.5
+    forged = asyncio.create_task(_reason(verifier, SigningKey("forged").sign()))
+    await asyncio.sleep(0.2)  # the re-fetch for the forged kid is under way in a thread
+    started = time.monotonic()
+    assert (await verifier.verify(key.sign()))["org_id"] == "org-1"
+    assert time.monotonic() - started < 0.5
+    assert not forged.done()
+    assert await forged == "unknown_key"
 
 
 async def test_a_failing_gateway_keeps_the_keys_already_fetched(
