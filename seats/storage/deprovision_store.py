@@ -241,8 +241,9 @@ async def release(conn: AsyncConnection, hold_id: str) -> None:
     await conn.execute(held_deprovisions.delete().where(held_deprovisions.c.hold_id == hold_id))
 
 
-# Seat ledger reasons of a deprovision (seats/ledger.py Reason.DEACTIVATED, Reason.DELETED).
-_DEPROVISION_REASONS = ("deactivated", "deleted")
+# Seat ledger reasons of a deprovision (seats/ledger.py Reason.DEACTIVATED, Reason.DELETED),
+# spelled as the partial index ix_seat_ledger_deprovisions is, so that the planners use it.
+_DEPROVISION_REASONS = sa.text("seat_ledger.reason IN ('deactivated', 'deleted')")
 
 
 async def window_counts(conn: AsyncConnection, org_id: str, *, since: datetime) -> tuple[int, int]:
@@ -255,7 +256,7 @@ async def window_counts(conn: AsyncConnection, org_id: str, *, since: datetime) 
             seat_ledger.c.org_id == org_id,
             seat_ledger.c.at >= since,
             seat_ledger.c.member_id.is_not(None),
-            seat_ledger.c.reason.in_(_DEPROVISION_REASONS),
+            _DEPROVISION_REASONS,
             sa.or_(seat_ledger.c.from_status.is_(None), seat_ledger.c.from_status != deactivated),
         )
         .scalar_subquery()

@@ -179,6 +179,15 @@ seat_ledger = sa.Table(
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Index("ix_seat_ledger_org_id", "org_id", "id"),
     sa.Index("ix_seat_ledger_member_id", "member_id"),
+    # The mass-deprovisioning guard counts an org's recent deprovisions (deprovision_store.py);
+    # partial, so that the far more frequent other entries do not maintain it.
+    sa.Index(
+        "ix_seat_ledger_deprovisions",
+        "org_id",
+        "at",
+        sqlite_where=sa.text("reason IN ('deactivated', 'deleted')"),
+        postgresql_where=sa.text("reason IN ('deactivated', 'deleted')"),
+    ),
 )
 
 invites = sa.Table(

@@ -25,7 +25,7 @@ from gateway.worker import deliver_due
 from tests.auth.conftest import basic, new_product_client, request_token
 from tests.gateway.alert_receivers import SmtpSink, WebhookSink
 from tests.helpers import ADMIN_HEADERS, create_org, scim_headers_for
-from tests.scim.support import BASE, ENTERPRISE, PATCH_OP, USER
+from tests.scim.support import BASE, ENTERPRISE, PATCH_OP, SEAT, USER, create_user, user_payload
 
 ORG_SIZE = 50
 OUT_OF_SCOPE = 40  # 80%
@@ -277,3 +277,65 @@ async def test_a_threshold_that_cannot_be_is_refused(
     response = await client.patch(f"/admin/v1/orgs/{org['id']}", json=field, headers=ADMIN_HEADERS)
     assert response.status == 422
     assert (await response.json())["error"] == "invalid_value"
+
+
+async def test_a_held_full_put_deactivation_waits_then_frees_its_seat_on_confirm(
+    client: TestClient,
+) -> None:
+    """Okta deactivates with a full PUT active false; a held one is applied as sent on confirm,
+    and the member waiting over the limit gets the freed seat."""
+    org = await create_org(client, seat_limit=2, deprovision_guard_count=1)
+    scim = await scim_headers_for(client, org["id"])
+    admin = f"/admin/v1/orgs/{org['id']}"
+    ada, bo, cy = [
+        await create_user(client, scim, f"{name}@acme.test", displayName=name)
+        for name in ("ada", "bo", "cy")
+    ]
+    assert cy[SEAT]["seatStatus"] == "over_limit"
+
+    async def put_inactive(user: dict[str, Any]) -> dict[str, Any]:
+        body = {**user_payload(user["userName"], displayName="gone"), "active": False}
+        response = await client.put(f"{BASE}/Users/{user['id']}", json=body, headers=scim)
+        assert response.status == 200, await response.text()
+        return await response.json(content_type=None)
+
+    async def seat_of(user: dict[str, Any]) -> str:
+        response = await client.get(f"{admin}/members?limit=10", headers=ADMIN_HEADERS)
+        found = {m["id"]: m["seat_status"] for m in (await response.json())["members"]}
+        return found[user["id"]]
+
+    await put_inactive(ada)  # the one the window allows: cy takes ada's seat
+    assert await seat_of(cy) == "active"
+    dee = await create_user(client, scim, "dee@acme.test")
+    answered = await put_inactive(bo)
+    assert (answered["active"], answered["displayName"]) == (False, "gone")
+    # bo is held: gone for the IdP, still seated; dee still waits.
+    assert (await client.get(f"{BASE}/Users/{bo['id']}", headers=scim)).status == 404
+    response = await client.patch(
+        f"{BASE}/Users/{bo['id']}",
+        json={
+            "schemas": [PATCH_OP],
+            "Operations": [{"op": "replace", "path": "active", "value": True}],
+        },
+        headers=scim,
+    )
+    assert response.status == 404
+    response = await client.post(f"{BASE}/Users", json=user_payload(bo["userName"]), headers=scim)
+    assert response.status == 409
+    assert (await seat_of(bo), await seat_of(dee)) == ("active", "over_limit")
+
+    [hold] = (await (await client.get(f"{admin}/deprovision-holds", headers=ADMIN_HEADERS)).json())[
+        "holds"
+    ]
+    response = await client.post(
+        f"{admin}/deprovision-holds/{hold['id']}/confirm", headers=ADMIN_HEADERS
+    )
+    assert response.status == 200, await response.text()
+    assert (await seat_of(bo), await seat_of(dee)) == ("deactivated", "active")
+    response = await client.get(f"{BASE}/Users/{bo['id']}", headers=scim)
+    assert (await response.json(content_type=None))["displayName"] == "gone"
+    ledger = (await (await client.get(f"{admin}/ledger", headers=ADMIN_HEADERS)).json())["entries"]
+    assert [(e["member_id"], e["to"], e["reason"], e["actor"]) for e in ledger[-2:]] == [
+        (bo["id"], "deactivated", "deactivated", "admin"),
+        (dee["id"], "active", "promoted", "admin"),
+    ]

@@ -16,6 +16,7 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_DEPROVISION_REASONS = "reason IN ('deactivated', 'deleted')"
 _ORG_COLUMNS = (
     ("deprovision_guard_share", sa.Float()),
     ("deprovision_guard_count", sa.Integer()),
@@ -31,6 +32,14 @@ def upgrade() -> None:
     op.add_column("members", sa.Column("deprovision_hold_id", sa.String(length=36), nullable=True))
     op.add_column(
         "outbox", sa.Column("urgent", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    # Partial: only the deprovision entries the guard counts maintain it.
+    op.create_index(
+        "ix_seat_ledger_deprovisions",
+        "seat_ledger",
+        ["org_id", "at"],
+        sqlite_where=sa.text(_DEPROVISION_REASONS),
+        postgresql_where=sa.text(_DEPROVISION_REASONS),
     )
     op.create_table(
         "deprovision_holds",
@@ -87,6 +96,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_seat_ledger_deprovisions", table_name="seat_ledger")
     op.drop_index("ix_held_deprovisions_hold_id", table_name="held_deprovisions")
     op.drop_table("held_deprovisions")
     op.drop_index("ix_deprovision_holds_org_id_state", table_name="deprovision_holds")
