@@ -1,4 +1,4 @@
-"""The `seatgate` command line: serve, worker, keys rotate, billing reconcile.
+"""The `seatgate` command line: serve, worker, config, keys, billing, and the operator's commands.
 
 Building the parser imports only argparse-level modules, so `seatgate --help` (and a mistyped
 command) answers at once; each command imports the gateway, SQLAlchemy, Alembic or Stripe inside
@@ -11,19 +11,22 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.commands import add_operator_commands
+from gateway.config_command import add_config_command, admin_token_notice, cli_flags
 from gateway.identifier_commands import add_identifier_commands
 from gateway.key_commands import add_key_commands, plaintext_refusal, stored_key_refusal
 from gateway.stripe.commands import add_billing_commands
 
 if TYPE_CHECKING:
+    from auth.admin_tokens import AdminTokenInEffect
     from gateway.config import Settings
 
 DESCRIPTION = (
-    "The `seatgate` command line: serve, worker, keys, billing reconcile, and the operator's "
-    "commands (orgs, scim-tokens, clients, portal-links, event-endpoints; docs/cli.md)."
+    "The `seatgate` command line: serve, worker, config, keys, billing reconcile, and the "
+    "operator's commands (orgs, scim-tokens, clients, portal-links, event-endpoints; docs/cli.md)."
 )
 Command = Callable[[argparse.Namespace, "Settings"], int]
 # The longest request line aiohttp's parser reads (its default is 8190 bytes); past it aiohttp
@@ -36,30 +39,32 @@ PARSER_MAX_LINE_BYTES = 16 * 1024
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    from gateway.config import Settings, SettingsError
+    from gateway.config import SettingsError
+    from gateway.settings_sources import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        settings = Settings.from_env().with_overrides(
-            database_url=getattr(args, "database_url", None),
-            host=getattr(args, "host", None),
-            port=getattr(args, "port", None),
-        )
+        loaded = load_settings(cli=cli_flags(args), env_file=args.env_file)
     except SettingsError as exc:
         print(f"seatgate: {exc}", file=sys.stderr)
         return 2
+    for name in loaded.unknown:
+        print(f"seatgate: warning: {name} names no setting and is ignored", file=sys.stderr)
     command: Command = args.command
-    return command(args, settings)
+    return command(args, loaded.settings)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seatgate", description=DESCRIPTION)
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        help="read SEATGATE_* settings from this file too (the environment wins over it)",
+    )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the gateway (migrates the database first)")
-    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
-    _database_option(serve)
+    _serve_options(serve)
     serve.set_defaults(command=serve_command)
 
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
@@ -72,11 +77,18 @@ def _parser() -> argparse.ArgumentParser:
     _database_option(worker)
     worker.set_defaults(command=worker_command)
 
+    add_config_command(sub, _serve_options)
     add_key_commands(sub, _database_option)
     add_billing_commands(sub, _database_option)
     add_identifier_commands(sub, _database_option)
     add_operator_commands(sub, _database_option)
     return parser
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (SEATGATE_HOST; default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (SEATGATE_PORT; default 8000)")
+    _database_option(parser)
 
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
@@ -122,14 +134,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url)
     if refusal := stored_key_refusal(settings):
         return _refuse(refusal)
-    token = asyncio.run(_first_admin_token(settings))
-    if token:
-        print(
-            "\nNo SEATGATE_ADMIN_TOKEN was set, so an admin token was generated.\n"
-            "It is shown only this once; keep it safe:\n\n"
-            f"    {token}\n",
-            flush=True,
-        )
+    print(admin_token_notice(asyncio.run(_settle_admin_token(settings))), flush=True)
     web.run_app(
         create_app(settings),
         host=settings.host,
@@ -145,14 +150,15 @@ def _refuse(reason: str) -> int:
     return 2
 
 
-async def _first_admin_token(settings: Settings) -> str | None:
-    from auth.admin_tokens import generate_if_needed
+async def _settle_admin_token(settings: Settings) -> AdminTokenInEffect:
+    from auth.admin_tokens import settle_admin_token
+    from gateway.config import reveal
     from seats.storage.database import Database
 
     database = Database(settings.database_url)
     try:
         async with database.transaction() as conn:
-            return await generate_if_needed(conn, settings.admin_token)
+            return await settle_admin_token(conn, reveal(settings.admin_token))
     finally:
         await database.dispose()
 

@@ -57,7 +57,7 @@ def plaintext_refusal(settings: Settings) -> str | None:
     """Why serve or worker must not start, or None. On PostgreSQL (a deployment, possibly with
     several hosts and backups) signing keys are not kept as plain PEM unless the operator says
     so; the SQLite quickstart keeps working with a warning (auth.keys.prepare_stored_keys)."""
-    if settings.key_encryption_keys.strip() or settings.allow_plaintext_signing_keys:
+    if settings.key_encryption.enabled or settings.allow_plaintext_signing_keys:
         return None
     if not settings.database_url.startswith("postgresql"):
         return None

@@ -27,6 +27,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from gateway.config import reveal
 from gateway.errors import json_error
 from gateway.keys import DATABASE, SETTINGS
 from scim import bulk, discovery, groups, users
@@ -231,7 +232,7 @@ async def request_metrics(
 
 
 async def _scrape(request: web.Request) -> web.Response:
-    token = request.config_dict[SETTINGS].metrics_token
+    token = reveal(request.config_dict[SETTINGS].metrics_token)
     if token and not _bearer_matches(request, token):
         response = json_error(401, "unauthorized", "send Authorization: Bearer <metrics token>")
         response.headers["WWW-Authenticate"] = "Bearer"

@@ -24,7 +24,7 @@ import aiohttp
 from aiohttp import web
 
 from gateway.alert_channels import OutboxHandler, alert_handlers
-from gateway.config import Settings
+from gateway.config import Settings, reveal
 from gateway.integrations.delivery import DeliveryError
 from gateway.integrations.email import EmailSender, SmtpConfig
 from gateway.integrations.webhooks import WebhookSender
@@ -230,7 +230,7 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
         host=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_username,
-        password=settings.smtp_password,
+        password=reveal(settings.smtp_password),
         sender=settings.smtp_sender,
         starttls=settings.smtp_starttls,
     )

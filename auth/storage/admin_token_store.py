@@ -1,4 +1,4 @@
-"""SQL of generated admin tokens: whether any was ever made, insert one, find one by digest."""
+"""SQL of generated admin tokens: when the first was made, insert one, find one by digest."""
 
 from datetime import datetime
 
@@ -13,9 +13,9 @@ _ID_BY_HASH = sa.select(admin_tokens.c.id).where(
 )
 
 
-async def any_exists(conn: AsyncConnection) -> bool:
-    count = (await conn.execute(sa.select(sa.func.count()).select_from(admin_tokens))).scalar()
-    return bool(count)
+async def first_created_at(conn: AsyncConnection) -> datetime | None:
+    """When the first admin token was generated, or None if none ever was."""
+    return (await conn.execute(sa.select(sa.func.min(admin_tokens.c.created_at)))).scalar()
 
 
 async def insert(

@@ -12,6 +12,7 @@ from aiohttp import web
 from auth.admin_tokens import is_admin_token
 from auth.client_auth import authenticate_client
 from auth.routes import PRODUCT_TOKENS
+from gateway.config import reveal
 from gateway.errors import json_error
 from gateway.keys import DATABASE, SETTINGS
 from seats.errors import NotFound
@@ -46,7 +47,7 @@ async def identify_caller(request: web.Request, handler: Handler) -> web.StreamR
         return _unauthorized("send the admin token as 'Authorization: Bearer <token>'")
     async with request.config_dict[DATABASE].read() as conn:
         allowed = await is_admin_token(
-            conn, token.strip(), request.config_dict[SETTINGS].admin_token
+            conn, token.strip(), reveal(request.config_dict[SETTINGS].admin_token)
         )
     if not allowed:
         return _unauthorized("the admin token is not valid")

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from gateway.config import Settings
+from gateway.config import Settings, reveal
 from gateway.errors import ApiError
 from gateway.stripe.client import StripeBilling
 from seats.billing import BillingPort, legacy_prices_from_config
@@ -61,9 +61,10 @@ def billing_from_settings(settings: Settings, options: BillingOptions) -> Billin
 
 
 def stripe_port(settings: Settings, options: BillingOptions) -> BillingPort:
-    assert settings.stripe_secret_key
+    secret_key = reveal(settings.stripe_secret_key)
+    assert secret_key
     return StripeBilling(
-        settings.stripe_secret_key,
+        secret_key,
         api_base=settings.stripe_api_base,
         max_network_retries=options.max_network_retries,
         timeout_seconds=options.timeout_seconds,

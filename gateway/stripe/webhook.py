@@ -19,6 +19,7 @@ import logging
 
 from aiohttp import web
 
+from gateway.config import reveal
 from gateway.errors import ApiError
 from gateway.keys import DATABASE, SETTINGS
 from gateway.stripe.settings import BILLING_OPTIONS, billing_of
@@ -31,7 +32,7 @@ log = logging.getLogger("seatgate.billing")
 
 async def stripe_webhook(request: web.Request) -> web.Response:
     billing = billing_of(request)
-    secret = request.config_dict[SETTINGS].stripe_webhook_secret
+    secret = reveal(request.config_dict[SETTINGS].stripe_webhook_secret)
     if not secret:
         raise ApiError(
             503,

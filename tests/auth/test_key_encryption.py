@@ -2,7 +2,6 @@
 rotation of the signing key and of the encryption key, re-encryption, and start-up refusals."""
 
 import asyncio
-import dataclasses
 import logging
 from typing import Any
 
@@ -15,7 +14,7 @@ from auth.routes import PRODUCT_TOKENS
 from auth.storage import key_store
 from gateway.app import create_app
 from gateway.cli import main
-from gateway.config import Settings, SettingsError
+from gateway.config import Settings, SettingsError, reveal
 from gateway.key_commands import plaintext_refusal
 from gateway.keys import DATABASE
 from seats.storage.database import Database
@@ -55,7 +54,7 @@ async def _active(client: TestClient, product: dict[str, str], token: str) -> bo
 
 
 def _with_keys(settings: Settings, keys: str) -> Settings:
-    return dataclasses.replace(settings, key_encryption_keys=keys)
+    return settings.replace(key_encryption_keys=keys)
 
 
 async def test_the_stored_private_key_is_ciphertext_not_pem(
@@ -119,7 +118,7 @@ async def test_a_new_encryption_key_first_then_reencrypt_then_the_old_key_can_go
 ) -> None:
     await add_member(org["id"], "ada")
     issued = await _token(client, product, org["id"])
-    old_key, new_key = settings.key_encryption_keys, generate_encryption_key()
+    old_key, new_key = reveal(settings.key_encryption_keys), generate_encryption_key()
     before = await _stored(client)
     monkeypatch.setenv("SEATGATE_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SEATGATE_KEY_ENCRYPTION_KEYS", f"{new_key},{old_key}")
@@ -191,9 +190,9 @@ def test_postgresql_without_an_encryption_key_is_refused_unless_plaintext_is_all
     postgres = Settings(database_url="postgresql+asyncpg://db.example/seatgate")
     refusal = plaintext_refusal(postgres)
     assert refusal is not None and "SEATGATE_KEY_ENCRYPTION_KEYS" in refusal
-    allowed = dataclasses.replace(postgres, allow_plaintext_signing_keys=True)
+    allowed = postgres.replace(allow_plaintext_signing_keys=True)
     assert plaintext_refusal(allowed) is None
-    encrypted = dataclasses.replace(postgres, key_encryption_keys=generate_encryption_key())
+    encrypted = postgres.replace(key_encryption_keys=generate_encryption_key())
     assert plaintext_refusal(encrypted) is None
     assert plaintext_refusal(Settings(database_url="sqlite+aiosqlite:///quick.db")) is None
 

@@ -1,6 +1,5 @@
 """POST /auth/v1/tokens: who gets a token, what it says, and how bad requests are answered."""
 
-from dataclasses import replace
 from typing import Any
 
 import jwt
@@ -199,7 +198,7 @@ async def test_bad_bodies_get_a_clear_json_error(
 async def test_the_token_lifetime_follows_the_settings(
     aiohttp_client: Any, settings: Settings
 ) -> None:
-    short = await aiohttp_client(create_app(replace(settings, token_lifetime_seconds=60)))
+    short = await aiohttp_client(create_app(settings.replace(token_lifetime_seconds=60)))
     org = await create_org(short)
     product = await new_product_client(short, org["id"])
     async with short.app[DATABASE].transaction() as conn:

@@ -9,7 +9,7 @@ gateway's billing follows.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -144,7 +144,7 @@ def make_billed(aiohttp_client: Any, settings: Settings, fake: StripeFake) -> Ma
             "stripe_api_base": fake.base_url,
             "stripe_free_capacity": 0,
         }
-        billed_settings = replace(settings, **{**defaults, **overrides})
+        billed_settings = settings.replace(**{**defaults, **overrides})
         app = create_app(billed_settings)
         # No SDK retries: a failure injected by a test is the answer the gateway sees.
         app[BILLING_OPTIONS] = BillingOptions(clock=lambda: fake_now(fake), max_network_retries=0)

@@ -9,7 +9,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -36,7 +36,7 @@ class Answer:
 
 @pytest.fixture
 async def gateway(aiohttp_client: Any, settings: Settings) -> TestClient:
-    return await aiohttp_client(create_app(replace(settings, body_read_timeout_seconds=TIMEOUT)))
+    return await aiohttp_client(create_app(settings.replace(body_read_timeout_seconds=TIMEOUT)))
 
 
 async def trickle(

@@ -2,7 +2,6 @@
 X-Forwarded-Proto, but only when the request comes from a proxy named in
 SEATGATE_TRUSTED_PROXIES."""
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -22,9 +21,7 @@ CLIENT_FAILURES = 10
 
 @pytest.fixture
 async def proxied(aiohttp_client: Any, settings: Settings) -> TestClient:
-    return await aiohttp_client(
-        create_app(dataclasses.replace(settings, trusted_proxies="127.0.0.1"))
-    )
+    return await aiohttp_client(create_app(settings.replace(trusted_proxies="127.0.0.1")))
 
 
 async def _failures_until_throttled(client: TestClient, forwarded_for: str) -> int:

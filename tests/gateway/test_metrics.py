@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.app import create_app
-from gateway.config import Settings
+from gateway.config import Settings, reveal
 from gateway.integrations.delivery import DeliveryError
 from gateway.keys import DATABASE
 from gateway.metrics import METRICS, idp_profile, scim_template
@@ -153,5 +153,5 @@ def test_the_idp_profile_comes_from_the_user_agent() -> None:
 
 
 def test_metrics_settings_come_from_the_environment() -> None:
-    assert Settings.from_env({"SEATGATE_METRICS_TOKEN": "t"}).metrics_token == "t"
+    assert reveal(Settings.from_env({"SEATGATE_METRICS_TOKEN": "t"}).metrics_token) == "t"
     assert Settings.from_env({}).metrics_token is None

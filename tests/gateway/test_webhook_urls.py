@@ -3,7 +3,6 @@ url at loopback, private or link-local hosts are refused with 400 `private_addre
 deployment sets SEATGATE_ALLOW_PRIVATE_WEBHOOK_URLS (as the other tests do for their loopback
 receivers)."""
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -41,7 +40,7 @@ PUBLIC = [
 @pytest.fixture
 async def strict(aiohttp_client: Any, settings: Settings) -> TestClient:
     """A gateway with the default: private webhook URLs refused."""
-    return await aiohttp_client(create_app(replace(settings, allow_private_webhook_urls=False)))
+    return await aiohttp_client(create_app(settings.replace(allow_private_webhook_urls=False)))
 
 
 async def refusal(response: Any) -> tuple[int, str, str]:

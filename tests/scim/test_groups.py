@@ -1,7 +1,6 @@
 """/Groups over HTTP: create, read, list, replace, patch, delete (RFC 7644 §3.3-§3.6, §3.4.3),
 ETags (§3.14), uniqueness, unknown members and tenant isolation."""
 
-from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -506,7 +505,7 @@ async def test_a_path_less_add_with_members_adds_them_and_sets_the_other_attribu
 async def test_a_patch_on_a_group_beyond_the_response_limit_answers_without_its_members(
     aiohttp_client: Any, settings: Settings
 ) -> None:
-    app = create_app(replace(settings, scim_patch_response_max_members=2))
+    app = create_app(settings.replace(scim_patch_response_max_members=2))
     client = await aiohttp_client(app)
     org = await create_org(client)
     scim = await scim_headers_for(client, org["id"])

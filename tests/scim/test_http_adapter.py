@@ -1,8 +1,6 @@
 """The aiohttp layer of /scim/v2: authentication, media type, size, JSON syntax, routing,
 rate limiting. Every refusal is an RFC 7644 §3.12 error body, never a 500."""
 
-from dataclasses import replace
-
 from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
@@ -66,7 +64,7 @@ async def test_another_media_type_is_415_without_a_scim_type(
 async def test_a_body_over_the_limit_is_413_by_content_length_and_by_bytes_read(
     aiohttp_client, settings: Settings
 ) -> None:
-    small = replace(settings, scim_max_body_bytes=200)
+    small = settings.replace(scim_max_body_bytes=200)
     client = await aiohttp_client(create_app(small))
     org = await create_org(client)
     headers = await scim_headers_for(client, org["id"])
@@ -140,7 +138,7 @@ async def test_endpoint_names_match_case_insensitively_and_tolerate_a_trailing_s
 async def test_too_many_requests_for_one_token_are_429_with_retry_after(
     aiohttp_client, settings: Settings
 ) -> None:
-    limited = replace(settings, scim_rate_limit_per_second=0.01, scim_rate_limit_burst=2)
+    limited = settings.replace(scim_rate_limit_per_second=0.01, scim_rate_limit_burst=2)
     client = await aiohttp_client(create_app(limited))
     org = await create_org(client)
     headers = await scim_headers_for(client, org["id"])

@@ -1,7 +1,6 @@
 """GET /Users and POST /Users/.search: filtering, sorting, index and cursor paging
 (RFC 7644 §3.4.2, §3.4.3; RFC 9865), all in the database."""
 
-from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -110,7 +109,7 @@ async def test_paging_values_are_read_as_rfc_7644_says(
 async def test_count_is_clamped_to_max_filter_results(
     aiohttp_client: Any, settings: Settings
 ) -> None:
-    client = await aiohttp_client(create_app(replace(settings, scim_max_filter_results=2)))
+    client = await aiohttp_client(create_app(settings.replace(scim_max_filter_results=2)))
     org = await create_org(client)
     headers = await scim_headers_for(client, org["id"])
     await _people(client, headers)

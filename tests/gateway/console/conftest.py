@@ -1,6 +1,5 @@
 """Console fixtures: the app with a real SMTP server (aiosmtpd) for sign-in links."""
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +20,7 @@ def smtp() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def settings(settings: Settings, smtp: SmtpSink) -> Settings:
-    return dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp.port)
+    return settings.replace(smtp_host="127.0.0.1", smtp_port=smtp.port)
 
 
 @pytest.fixture

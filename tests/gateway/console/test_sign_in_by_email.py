@@ -1,7 +1,6 @@
 """Magic-link sign-in at /console/login: a link by email for addresses on an org's admin list,
 the same answer for everybody else, rate limited."""
 
-import dataclasses
 import re
 from typing import Any
 
@@ -93,7 +92,7 @@ async def test_a_malformed_address_is_answered_on_the_form(client: TestClient):
 async def test_without_smtp_the_page_says_to_ask_for_a_console_link(
     aiohttp_client: Any, settings: Settings
 ):
-    bare = await aiohttp_client(create_app(dataclasses.replace(settings, smtp_host=None)))
+    bare = await aiohttp_client(create_app(settings.replace(smtp_host=None)))
     page = await (await bare.get("/console/login")).text()
     assert "Sign-in by email is not set up on this gateway" in page
     assert "<form" not in page.split("<main")[1]

@@ -1,0 +1,214 @@
+"""`seatgate config`: the effective settings, one a line, with where each value came from
+(default, environment, env file, CLI flag) and secrets masked; `--json` for tools, and
+`--markdown` for docs/configuration.md, which is generated from the model (a test compares).
+
+Like the rest of the parser this module imports only argparse-level modules; pydantic and the
+model are imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
+
+    from auth.admin_tokens import AdminTokenInEffect
+    from gateway.config import Settings
+    from gateway.settings_sources import LoadedSettings
+
+MASK = "********"
+# The settings a command line flag can set (gateway/cli.py adds the flags).
+FLAG_SETTINGS = ("host", "port", "database_url")
+_URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]+@")
+# The settings the README's table shows; docs/configuration.md lists them all.
+MOST_USED = (
+    "database_url",
+    "admin_token",
+    "public_url",
+    "smtp_host",
+    "stripe_secret_key",
+)
+
+
+def cli_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the command line gave (None where a flag was left out or does not exist)."""
+    return {name: getattr(args, name, None) for name in FLAG_SETTINGS}
+
+
+def add_config_command(
+    sub: argparse._SubParsersAction, serve_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    config = sub.add_parser(
+        "config",
+        help="print the effective settings and where each came from (secrets masked)",
+        description="Print every SEATGATE_* setting seatgate would use, with its origin.",
+    )
+    serve_options(config)
+    shape = config.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="one JSON array of settings")
+    shape.add_argument(
+        "--markdown", action="store_true", help="the reference page docs/configuration.md"
+    )
+    config.set_defaults(command=config_command)
+
+
+def config_command(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.settings_sources import load_settings
+
+    if args.markdown:
+        sys.stdout.write(markdown_reference())
+        return 0
+    loaded = load_settings(cli=cli_flags(args), env_file=args.env_file)
+    rows = list(effective_rows(loaded))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max(len(row["name"]) for row in rows)
+    for row in rows:
+        value = "(unset)" if row["value"] is None else _text(row["value"]) or "(empty)"
+        print(f"{row['name']:<{width}}  {value}  [{row['source']}]")
+    for name in loaded.unknown:
+        print(f"{name:<{width}}  ignored: names no setting")
+    return 0
+
+
+def effective_rows(loaded: LoadedSettings) -> Iterator[dict[str, Any]]:
+    from gateway.settings_sources import env_name
+
+    for field, info in type(loaded.settings).model_fields.items():
+        value = getattr(loaded.settings, field)
+        yield {
+            "name": env_name(field),
+            "value": _shown(value, info),
+            "source": str(loaded.origins[field]),
+        }
+
+
+def _shown(value: Any, info: FieldInfo) -> Any:
+    from pydantic import SecretStr
+
+    if value is None:
+        return None
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", value)
+    return dict(value) if hasattr(value, "keys") else value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def admin_token_notice(state: AdminTokenInEffect) -> str:
+    """What `seatgate serve` says at start about the admin token (never an env secret)."""
+    since = state.stored_since.strftime("%Y-%m-%d %H:%M UTC") if state.stored_since else None
+    if state.from_environment:
+        refused = f"; the token generated on {since} is refused while it is set" if since else ""
+        return f"Admin token: SEATGATE_ADMIN_TOKEN from the environment{refused}."
+    if state.generated:
+        return (
+            "\nNo SEATGATE_ADMIN_TOKEN was set, so an admin token was generated.\n"
+            "It is shown only this once; keep it safe:\n\n"
+            f"    {state.generated}\n"
+        )
+    return (
+        f"Admin token: the one generated on {since} and printed then (only its hash is "
+        "stored); setting SEATGATE_ADMIN_TOKEN replaces it while set."
+    )
+
+
+def markdown_reference() -> str:
+    """docs/configuration.md: every setting of gateway.config.Settings with its type,
+    default, bounds and description."""
+    from gateway.config import Settings
+    from gateway.settings_sources import env_name
+
+    lines = [
+        "# Configuration",
+        "",
+        "<!-- Generated by `seatgate config --markdown > docs/configuration.md` from",
+        "gateway/config.py; tests/gateway/test_configuration_docs.py fails when it is stale. -->",
+        "",
+        "Every setting is an environment variable. Where a value comes from, first match wins:",
+        "the command line flags `--host`, `--port`, `--database-url`; the environment; a file",
+        "named by `seatgate --env-file PATH` (lines `SEATGATE_NAME=value`); the default below.",
+        "An empty variable counts as unset. A value seatgate cannot use stops start-up with",
+        "exit code 2 and a message naming the variable, e.g.",
+        "`seatgate: SEATGATE_PORT: Input should be a valid integer, ..., got 'abc'`.",
+        "",
+        "`seatgate config` prints the effective settings and where each came from, secrets",
+        "masked (`--json` for tools). Secrets are never printed; a `SEATGATE_*` variable that",
+        "names no setting is reported as ignored.",
+        "",
+        "## The admin token",
+        "",
+        "While `SEATGATE_ADMIN_TOKEN` is set it is the only admin token accepted. Without it,",
+        "`seatgate serve` on an empty database generates one and prints it once (only its hash",
+        "is stored); a generated token is refused while `SEATGATE_ADMIN_TOKEN` is set and",
+        "accepted again once it is unset. `seatgate serve` says at start which one is in",
+        "effect. A configured token shorter than 16 characters, or a placeholder such as",
+        "`change-me`, stops start-up.",
+        "",
+        "## Settings",
+        "",
+        "| variable | type | default | allowed | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for field, info in Settings.model_fields.items():
+        kind, bounds = _kind_and_bounds(info)
+        meaning = (info.description or "").replace("|", r"\|")
+        lines.append(f"| `{env_name(field)}` | {kind} | {_default(info)} | {bounds} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+_KINDS = (
+    ("SecretStr", "secret"),
+    ("Mapping", "JSON object"),
+    ("_http_url", "http(s) URL"),
+    ("_database_url", "SQLAlchemy URL"),
+    ("_networks", "addresses, networks"),
+    ("bool", "boolean"),
+    ("float", "number"),
+    ("int", "integer"),
+)
+
+
+def _kind_and_bounds(info: FieldInfo) -> tuple[str, str]:
+    from annotated_types import Ge, Gt, Le, Lt, MinLen
+
+    # The annotation's and validators' text: `str | None` with the URL check reads as a URL.
+    text = f"{info.annotation!r} {info.metadata!r}"
+    kind = next((label for key, label in _KINDS if key in text), "string")
+    bounds = []
+    for item in info.metadata:
+        if isinstance(item, Ge):
+            bounds.append(f">= {item.ge}")
+        elif isinstance(item, Gt):
+            bounds.append(f"> {item.gt}")
+        elif isinstance(item, Le):
+            bounds.append(f"<= {item.le}")
+        elif isinstance(item, Lt):
+            bounds.append(f"< {item.lt}")
+        elif isinstance(item, MinLen):
+            bounds.append("not empty" if item.min_length == 1 else f">= {item.min_length} chars")
+    return kind, ", ".join(bounds) or "-"
+
+
+def _default(info: FieldInfo) -> str:
+    default = info.get_default(call_default_factory=True)
+    if default is None:
+        return "unset"
+    if default == "":
+        return "empty"
+    return f"`{_text(default)}`"
