@@ -4,7 +4,6 @@ ends in the change after a confirmation; a quantity below usage is refused befor
 the Billing page shows the subscription and opens Stripe's customer portal."""
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
 import pytest
 from playwright.async_api import Page, Route, expect
@@ -29,8 +28,7 @@ async def fake() -> AsyncIterator[StripeFake]:
 @pytest.fixture
 def live_settings(live_settings: Settings, fake: StripeFake) -> Settings:
     """The live gateway bills through the Stripe fake."""
-    return replace(
-        live_settings,
+    return live_settings.replace(
         stripe_secret_key=API_KEY,
         stripe_webhook_secret=SECRET,
         stripe_api_base=fake.base_url,
