@@ -62,7 +62,9 @@ class Settings(BaseSettings):
         "postgresql+asyncpg://... for several gateway processes.",
     )
     host: str = Field("127.0.0.1", description="Address `seatgate serve` listens on.")
-    port: Port = Field(8000, description="Port `seatgate serve` listens on.")
+    port: int = Field(
+        8000, ge=0, le=65535, description="Port `seatgate serve` listens on (0: any free port)."
+    )
     public_url: HttpUrl | None = Field(
         None,
         description="Public URL of the gateway: the JWT issuer and the base of SCIM "

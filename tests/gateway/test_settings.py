@@ -93,8 +93,8 @@ def test_a_cli_flag_wins_over_the_environment_and_says_so() -> None:
 
 
 def test_a_bad_flag_is_refused_by_the_flags_name() -> None:
-    with pytest.raises(SettingsError, match=r"^--port: Input should be greater than or equal to 1"):
-        load_settings({}, cli={"port": 0})
+    with pytest.raises(SettingsError, match=r"^--port: Input should be greater than or equal to 0"):
+        load_settings({}, cli={"port": -1})
 
 
 def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
