@@ -16,14 +16,13 @@ from scim2_models import (
     Mutability,
     MutabilityException,
     PatchOp,
-    PatchOperation,
     ResponseParameters,
 )
 
 from scim import paging, user_mapping
 from scim.booleans import check_patch_booleans
 from scim.filtering import user_filter, user_sort
-from scim.normalizations import Normalized, Quirk
+from scim.normalizations import Normalized, Quirk, user_patch_quirks
 from scim.protocol import ScimContext, ScimRequest, ScimResponse
 from scim.responses import (
     if_match_version,
@@ -154,10 +153,7 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
         request.body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
     refuse_read_only_extensions(patch)
-    # POLICY's remove_value_as_filter: a remove with a value removes only the values listed.
-    normalized[Quirk.REMOVE_WITH_VALUE] = sum(
-        op.op == PatchOperation.Op.remove and op.value is not None for op in patch.operations or []
-    )
+    normalized.update(user_patch_quirks(patch.operations or []))
     expected = if_match_version(request)
     for attempt in range(PATCH_ATTEMPTS):
         try:
