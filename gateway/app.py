@@ -1,10 +1,7 @@
 """The application factory: one aiohttp application with the SCIM, admin, auth, directory and
 console sub-apps."""
 
-import logging
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -20,23 +17,29 @@ from gateway.event_delivery import install_event_delivery
 from gateway.forwarded import trusted_proxies_middleware
 from gateway.keys import DATABASE, REQUESTS_UNDER_WAY, SCIM_TOKENS, SETTINGS, RequestsUnderWay
 from gateway.metrics import install_metrics, request_metrics
+from gateway.request_log import request_log_middleware
 from gateway.scim_wiring import create_scim_subapp
 from gateway.stripe.wiring import install_billing
 from gateway.worker import install_worker
 from seats.storage.database import Database
 from seats.storage.readiness import check_writable
 
-access_log = logging.getLogger("seatgate.access")
-
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[body_read_deadline, _request_id, request_metrics, json_errors],
+        middlewares=[
+            # Outermost: the request id and log context are there for everything below, and
+            # the access line times it all.
+            request_log_middleware(settings.trusted_proxies),
+            body_read_deadline,
+            request_metrics,
+            json_errors,
+        ],
         client_max_size=_max_body(settings),
     )
     if settings.trusted_proxies:
-        # First, so that every later middleware and handler sees the client's address.
-        app.middlewares.insert(0, trusted_proxies_middleware(settings.trusted_proxies))
+        # Before the rest, so that every later middleware and handler sees the client's address.
+        app.middlewares.insert(1, trusted_proxies_middleware(settings.trusted_proxies))
     app[SETTINGS] = settings
     under_way = app[REQUESTS_UNDER_WAY] = RequestsUnderWay()
     # A commit made while other requests are under way shares its fsync with theirs.
@@ -79,27 +82,3 @@ async def _ready(request: web.Request) -> web.Response:
     """Readiness: a write commits now; 503 storage_unavailable (gateway/errors.py) otherwise."""
     await check_writable(request.config_dict[DATABASE])
     return web.json_response({"status": "ready"})
-
-
-@web.middleware
-async def _request_id(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-    started = time.perf_counter()
-    under_way = request.config_dict[REQUESTS_UNDER_WAY]
-    under_way.count += 1
-    try:
-        response = await handler(request)
-    finally:
-        under_way.count -= 1
-    response.headers["X-Request-Id"] = request_id
-    access_log.info(
-        "%s %s %s %.1fms id=%s",
-        request.method,
-        request.path,
-        response.status,
-        (time.perf_counter() - started) * 1000,
-        request_id,
-    )
-    return response

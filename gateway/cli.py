@@ -8,7 +8,6 @@ its own function (tests/gateway/test_cli_imports.py holds this).
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,9 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     from gateway.config import SettingsError
+    from gateway.logs import configure_logging
     from gateway.settings_sources import load_settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         loaded = load_settings(cli=cli_flags(args), env_file=args.env_file)
     except SettingsError as exc:
@@ -50,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for name in loaded.unknown:
         print(f"seatgate: warning: {name} names no setting and is ignored", file=sys.stderr)
+    configure_logging(loaded.settings)
     command: Command = args.command
     return command(args, loaded.settings)
 

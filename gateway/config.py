@@ -8,7 +8,7 @@ starts, never at import. docs/configuration.md is generated from this model
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     )
     metrics_token: SecretStr | None = Field(
         None, description="When set, scraping /metrics needs `Authorization: Bearer <token>`."
+    )
+    # Logs (gateway/logs.py).
+    log_format: Literal["json", "console"] | None = Field(
+        None,
+        description="json: one JSON object per line; console: text for a person (default: "
+        "console when stderr is a terminal, else json).",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Least level logged; debug applies to seatgate's own loggers only."
     )
     body_read_timeout_seconds: Seconds = Field(
         30.0, description="A request body not complete this long after its headers gets 408."

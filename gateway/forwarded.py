@@ -23,7 +23,7 @@ def trusted_proxies_middleware(setting: str) -> Handler:
 
     @web.middleware
     async def from_trusted_proxies(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not _is_trusted(request.remote, trusted):
+        if not is_trusted_proxy(request.remote, trusted):
             return await handler(request)
         client = _client_address(request.headers.getall("X-Forwarded-For", []), trusted)
         proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
@@ -46,12 +46,12 @@ def _client_address(headers: list[str], trusted: Sequence[Network]) -> str | Non
             ipaddress.ip_address(hop)
         except ValueError:
             return None
-        if not _is_trusted(hop, trusted):
+        if not is_trusted_proxy(hop, trusted):
             return hop
     return hops[0] if hops else None
 
 
-def _is_trusted(address: str | None, trusted: Sequence[Network]) -> bool:
+def is_trusted_proxy(address: str | None, trusted: Sequence[Network]) -> bool:
     if not address or not trusted:
         return False
     try:

@@ -1,7 +1,7 @@
 """Prometheus metrics at `/metrics`: what the gateway counts per request (by route template,
 never the raw path, so ids do not explode the label set), the SCIM operations by IdP profile,
-the delivery failures the workers count, and gauges read at scrape time (seats and outbox
-totals across orgs, the database pool).
+the delivery failures the workers count, how long writes waited for the org lock, and gauges
+read at scrape time (seats, outbox and billing-sync totals across orgs, the database pool).
 
 Each application owns its `CollectorRegistry` (under the `METRICS` key), never the library's
 global default: a process (or a test) may build many apps. The request middleware only touches
@@ -11,6 +11,7 @@ statement per total (seats/totals.py). With `SEATGATE_METRICS_TOKEN` set, a scra
 """
 
 import hmac
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ _PLACEHOLDER = "{}"
 # Any token is a method to aiohttp: others share one label value, so a client cannot grow the
 # label set.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# An uncontended lock is taken in well under a millisecond; the SQLite wait gives up at 30 s.
+LOCK_WAIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30)
 
 
 def _scim_templates() -> dict[tuple[str, ...], str]:
@@ -75,6 +78,10 @@ class GatewayMetrics:
     unlimited_orgs: Gauge
     outbox_pending: Gauge
     outbox_oldest_age: Gauge
+    billing_pending_pushes: Gauge
+    billing_oldest_push_age: Gauge
+    billing_last_sync_age: Gauge
+    org_lock_wait: Histogram
     # `labels()` validates and locks on every call; the few label combinations a gateway sees
     # are looked up once and kept, which halves the middleware's cost (docs/operations.md).
     _children: dict[tuple[str, str, int, str], tuple[Any, ...]] = field(default_factory=dict)
@@ -111,7 +118,8 @@ METRICS = web.AppKey("metrics", GatewayMetrics)
 
 def install_metrics(app: web.Application) -> None:
     """Give `app` its registry and the `/metrics` route (the middleware is `request_metrics`)."""
-    app[METRICS] = new_metrics(app[DATABASE])
+    metrics = app[METRICS] = new_metrics(app[DATABASE])
+    app[DATABASE].observe_lock_wait = metrics.org_lock_wait.observe
     app.router.add_get("/metrics", _scrape)
 
 
@@ -177,6 +185,26 @@ def new_metrics(database: Database) -> GatewayMetrics:
             "seatgate_outbox_oldest_pending_age_seconds",
             "Age of the oldest pending outbox message (0 when none)",
         ),
+        billing_pending_pushes=_gauge(
+            registry, "seatgate_billing_pending_pushes", "Seat pushes to Stripe not yet delivered"
+        ),
+        billing_oldest_push_age=_gauge(
+            registry,
+            "seatgate_billing_oldest_pending_push_age_seconds",
+            "Age of the oldest seat push to Stripe not yet delivered (0 when none)",
+        ),
+        billing_last_sync_age=_gauge(
+            registry,
+            "seatgate_billing_last_sync_age_seconds",
+            "Time since the newest successful Stripe subscription sync of any org (NaN: never)",
+        ),
+        org_lock_wait=Histogram(
+            "seatgate_org_lock_wait_seconds",
+            "Time a write waited for the lock that serializes seat decisions (PostgreSQL: the "
+            "org row; SQLite: the database's write lock)",
+            buckets=LOCK_WAIT_BUCKETS,
+            registry=registry,
+        ),
     )
 
 
@@ -241,12 +269,17 @@ async def _scrape(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].read() as conn:
         seats = await totals.seat_totals(conn)
         backlog = await totals.outbox_backlog(conn)
+        billing = await totals.billing_sync(conn)
     metrics.seats_used.set(seats.used)
     metrics.seats_capacity.set(seats.capacity)
     metrics.seats_over_limit.set(seats.over_limit)
     metrics.unlimited_orgs.set(seats.unlimited_orgs)
     metrics.outbox_pending.set(backlog.pending)
     metrics.outbox_oldest_age.set(backlog.oldest_age_seconds)
+    metrics.billing_pending_pushes.set(billing.pending_pushes)
+    metrics.billing_oldest_push_age.set(billing.oldest_push_age_seconds)
+    last_sync = billing.last_sync_age_seconds
+    metrics.billing_last_sync_age.set(math.nan if last_sync is None else last_sync)
     return web.Response(
         body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from scim import bulk, discovery, groups, root_search, users
@@ -187,6 +188,8 @@ async def _authenticate(request: web.Request, handler: Handler) -> web.StreamRes
             headers={"WWW-Authenticate": 'Bearer realm="seatgate", error="invalid_token"'},
         )
     request[CONNECTION] = connection
+    # Every line logged for the rest of the request names the token's org (gateway/logs.py).
+    structlog.contextvars.bind_contextvars(org_id=connection.org_id)
     wait = request.app[RATE_LIMITER].acquire(token)
     if wait > 0:
         return _error(

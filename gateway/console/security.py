@@ -14,6 +14,7 @@
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import structlog
 from aiohttp import web
 
 from auth import console_access
@@ -76,6 +77,7 @@ async def require_session(request: web.Request, handler: Handler) -> web.StreamR
     if session is not None and token is not None:
         request[SESSION] = session
         request[SESSION_TOKEN] = token
+        structlog.contextvars.bind_contextvars(org_id=session.org_id)
     if request.path.startswith(ORG_PAGES):
         if session is None:
             raise web.HTTPSeeOther("/console/login?expired=1" if token else "/console/login")

@@ -49,6 +49,8 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     except NotAnEvent as exc:
         raise ApiError(400, "malformed_json", str(exc)) from exc
     except InvalidWebhook as exc:
+        # A wrong SEATGATE_STRIPE_WEBHOOK_SECRET shows here first.
+        log.warning("Stripe webhook refused: %s", exc)
         raise ApiError(
             400, "invalid_signature", f"the Stripe-Signature header does not verify: {exc}"
         ) from exc

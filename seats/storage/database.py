@@ -11,6 +11,7 @@ the COMMIT.
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +31,7 @@ from seats.storage.group_commit import WalSync
 _AFTER_COMMIT = "seatgate_after_commit"
 _BEFORE_COMMIT = "seatgate_before_commit"
 _STATE = "seatgate_transaction_state"
+_LOCK_WAIT = "seatgate_lock_wait"
 BeforeCommit = Callable[[AsyncConnection], Awaitable[None]]
 # How long a write transaction waits for another process's SQLite write lock; the wait is a
 # series of asyncio sleeps, so the event loop serves other requests meanwhile.
@@ -63,6 +65,10 @@ class Database:
         self.engine: AsyncEngine = _create_engine(url, pool_size=pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sqlite_writer = asyncio.Lock()
+        # Told how long each wait for the lock that serializes seat decisions took (the
+        # gateway's metrics): on SQLite the database's write lock, which every write
+        # transaction takes before it begins; on PostgreSQL the org row's lock (OrgLock).
+        self.observe_lock_wait: Callable[[float], None] = _ignore_wait
         path = self.engine.url.database if self.is_sqlite else None
         self._wal_sync = WalSync(path) if path and path != ":memory:" else None
 
@@ -72,8 +78,9 @@ class Database:
         returns once the commit is durable."""
         callbacks: list[Callable[[], Any]] = []
         if self.is_sqlite:
+            asked = time.perf_counter()
             async with self._sqlite_writer:
-                async with self._begin(callbacks, immediate=True) as conn:
+                async with self._begin(callbacks, immediate=True, lock_asked=asked) as conn:
                     yield conn
             # The next writer starts while this commit waits for its (shared) fsync.
             if self._wal_sync is not None:
@@ -96,16 +103,21 @@ class Database:
 
     @asynccontextmanager
     async def _begin(
-        self, callbacks: list[Callable[[], Any]], *, immediate: bool
+        self, callbacks: list[Callable[[], Any]], *, immediate: bool, lock_asked: float = 0.0
     ) -> AsyncIterator[AsyncConnection]:
-        """A transaction that commits when the block ends; `after_commit` adds to `callbacks`."""
+        """A transaction that commits when the block ends; `after_commit` adds to `callbacks`.
+        With `immediate` (SQLite), the write lock asked for at `lock_asked` is held once the
+        transaction began."""
         conn, transaction = await self._connect_and_begin(immediate=immediate)
+        if immediate:
+            self.observe_lock_wait(time.perf_counter() - lock_asked)
         # `info` outlives the transaction (it belongs to the pooled DBAPI connection): every
         # key set here is removed in the `finally`, so nothing leaks into the next one.
         conn.info[_AFTER_COMMIT] = callbacks
         hooks: list[BeforeCommit] = []
         conn.info[_BEFORE_COMMIT] = hooks
         conn.info[_STATE] = {}
+        conn.info[_LOCK_WAIT] = self.observe_lock_wait
         try:
             try:
                 yield conn
@@ -120,7 +132,7 @@ class Database:
             # `info` went with it, and reading `info` would reconnect synchronously, outside
             # any await, and skip the close below.
             if not conn.invalidated:
-                for key in (_AFTER_COMMIT, _BEFORE_COMMIT, _STATE):
+                for key in (_AFTER_COMMIT, _BEFORE_COMMIT, _STATE, _LOCK_WAIT):
                     conn.info.pop(key, None)
             await conn.close()
 
@@ -163,6 +175,17 @@ def before_commit(conn: AsyncConnection, hook: BeforeCommit) -> None:
     """Run `hook(conn)` at the end of the transaction `conn` belongs to, just before COMMIT
     (not at all if the transaction fails first)."""
     conn.info[_BEFORE_COMMIT].append(hook)
+
+
+def lock_waited(conn: AsyncConnection, seconds: float) -> None:
+    """Report a wait for the org lock taken in the write transaction `conn` belongs to."""
+    observe = conn.info.get(_LOCK_WAIT)
+    if observe is not None:
+        observe(seconds)
+
+
+def _ignore_wait(seconds: float) -> None:
+    return None
 
 
 def transaction_state(conn: AsyncConnection) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Callers (seats/orgs.py, seats/alerts.py, seats/capacity.py) pass and get domain 
 happen in the caller's transaction and are never committed here.
 """
 
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.errors import NotFound
 from seats.model import Org, SeatPolicy
+from seats.storage.database import lock_waited
 from seats.storage.tables import orgs
 
 # Built once: a statement object caches its compiled form, so the hottest reads skip both
@@ -40,8 +42,13 @@ class OrgLock:
         the last seat. On SQLite the write transaction already holds the database's single
         write lock.
         """
-        query = self._for_update if conn.dialect.name == "postgresql" else self._select
-        row = (await conn.execute(query, parameters)).mappings().first()
+        if conn.dialect.name == "postgresql":
+            asked = time.perf_counter()
+            row = (await conn.execute(self._for_update, parameters)).mappings().first()
+            # The statement's own round trip is in it too (a fraction of a millisecond).
+            lock_waited(conn, time.perf_counter() - asked)
+        else:
+            row = (await conn.execute(self._select, parameters)).mappings().first()
         if row is None:
             raise NotFound(f"organization {parameters['org_id']} does not exist")
         return _to_org(row), row
