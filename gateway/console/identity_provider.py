@@ -1,6 +1,7 @@
 """The Identity provider page: the SCIM base URL, the org's SCIM tokens (create: shown once;
-revoke), when each was last used, the Okta and Entra setup guides with the org's values, and
-the recent SCIM errors answered to the org's IdP."""
+revoke), when each was last used and its connection telemetry (the IdP detected, requests,
+errors, quirks normalized), the Okta and Entra setup guides with the org's values, and the
+recent SCIM errors answered to the org's IdP."""
 
 from typing import Any
 
@@ -13,7 +14,8 @@ from gateway.console.keys import SESSION
 from gateway.console.render import render, see_other
 from gateway.console.roles import require_role
 from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
-from seats import audit, scim_error_log
+from seats import audit, connection_telemetry, scim_error_log
+from seats.connection_telemetry import NO_TELEMETRY
 from seats.orgs import get_org
 
 routes = web.RouteTableDef()
@@ -79,6 +81,7 @@ async def _page(
     async with request.config_dict[DATABASE].read() as conn:
         org = await get_org(conn, org_id)
         tokens = await list_scim_tokens(conn, org_id)
+        telemetry = await connection_telemetry.for_tokens(conn, org_id, [t.id for t in tokens])
         errors = await scim_error_log.newest(conn, org_id, limit=RECENT_ERRORS)
     values = idp_setup.SetupValues(
         gateway_url=request.config_dict[SETTINGS].base_url,
@@ -90,6 +93,9 @@ async def _page(
         "scim_base_url": values.scim_base_url,
         # Newest first: the token just made, or the one an IdP was set up with last.
         "tokens": sorted(tokens, key=lambda t: t.created_at, reverse=True),
+        "telemetry": telemetry,
+        "no_telemetry": NO_TELEMETRY,
+        "telemetry_lag": request.config_dict[SETTINGS].scim_telemetry_flush_seconds,
         "issued": issued,
         "name_error": name_error,
         "max_name": MAX_NAME,

@@ -6,7 +6,7 @@ import re
 from aiohttp.test_utils import TestClient
 
 from gateway.config import Settings
-from gateway.keys import SCIM_TOKEN_USAGE
+from gateway.keys import SCIM_TELEMETRY, SCIM_TOKEN_USAGE
 from tests.gateway.console.support import csrf_token, sign_in
 from tests.helpers import ADMIN_HEADERS, create_org
 
@@ -146,3 +146,26 @@ async def test_the_page_shows_each_tokens_last_request_and_the_orgs_scim_errors(
     assert 'data-testid="token-last-used">never<' not in html
     assert 'data-testid="scim-error" data-status="400"' in html
     assert "<code>POST /scim/v2/Users</code>" in html and "Okta/1" in html
+
+
+async def test_the_page_shows_each_tokens_detected_idp_requests_errors_and_quirks(
+    client: TestClient,
+):
+    org = await create_org(client)
+    made = await client.post(f"/admin/v1/orgs/{org['id']}/scim-tokens", headers=ADMIN_HEADERS)
+    headers = {"Authorization": f"Bearer {(await made.json())['token']}"}
+    page = await sign_in(client, org["id"]) + "/identity-provider"
+    assert 'data-testid="token-idp" data-idp-profile="">' in await (await client.get(page)).text()
+
+    # Entra's string boolean, then a userName already taken (409 uniqueness).
+    entra_user = {**USER, "active": "True"}
+    assert (await client.post("/scim/v2/Users", json=entra_user, headers=headers)).status == 201
+    assert (await client.post("/scim/v2/Users", json=USER, headers=headers)).status == 409
+    await client.app[SCIM_TELEMETRY].flush()
+    html = await (await client.get(page)).text()
+
+    assert 'data-testid="token-idp" data-idp-profile="entra">' in html
+    assert "request shape: entra_string_booleans" in html
+    assert 'data-testid="token-requests" data-requests="2" data-errors="1"' in html
+    assert "<code>uniqueness</code> 1" in html
+    assert 'data-quirk="entra_string_booleans" data-count="1"' in html

@@ -1,9 +1,10 @@
 """In a browser: an admin makes a SCIM token, copies it once, the IdP uses it, and the page
-shows its last request and the errors the IdP received; the setup steps carry the org's URL."""
+shows its last request, the IdP detected, its requests and errors, and the errors the IdP
+received; the setup steps carry the org's URL."""
 
 from playwright.async_api import Page, expect
 
-from gateway.keys import SCIM_TOKEN_USAGE
+from gateway.keys import SCIM_TELEMETRY, SCIM_TOKEN_USAGE
 from tests.gateway.console.browser.support import LiveConsole, screenshot
 from tests.gateway.console.support import portal_link
 from tests.helpers import create_org
@@ -39,11 +40,17 @@ async def test_an_admin_creates_a_token_sees_it_once_and_watches_the_idp_use_it(
     refused = await live.api.post("/scim/v2/Users", json={"schemas": [USER]}, headers=headers)
     assert (created.status, refused.status) == (201, 400)
     await live.api.server.app[SCIM_TOKEN_USAGE].settle()
+    await live.api.server.app[SCIM_TELEMETRY].flush()
     await page.reload()
 
     await expect(page.get_by_test_id("new-token")).to_have_count(0)
     assert token not in await page.content()
     await expect(row.get_by_test_id("token-last-used")).to_contain_text("UTC")
+    await expect(row.get_by_test_id("token-idp")).to_contain_text(
+        "User-Agent: Okta SCIM Client 1.0.0"
+    )
+    await expect(row.get_by_test_id("token-requests")).to_contain_text("1 error")
+    await screenshot(page, "identity-provider-telemetry")
     error = page.get_by_test_id("scim-error").first
     await expect(error).to_contain_text("POST /scim/v2/Users")
     await expect(error).to_contain_text("400")
