@@ -36,7 +36,6 @@ from scim.keys import (
     ORG_ID,
     RATE_LIMITER,
     SETTINGS,
-    TELEMETRY,
     TokenLookup,
     TokenThrottled,
 )
@@ -72,11 +71,11 @@ def create_scim_app(
     telemetry: ConnectionTelemetry,
 ) -> web.Application:
     """The caller runs `telemetry.lifecycle` (its flushes need the database open)."""
+    counting = count_for_connections(telemetry)
     app = web.Application(
-        middlewares=[log_errors, _count_for_connection, _scim_errors, _uri_length, _authenticate]
+        middlewares=[log_errors, counting, _scim_errors, _uri_length, _authenticate]
     )
     app[DATABASE] = database
-    app[TELEMETRY] = telemetry
     app[SETTINGS] = settings
     app[ORG_FOR_TOKEN] = org_for_token
     app[RATE_LIMITER] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
@@ -132,23 +131,28 @@ async def _scim_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return _error(500, "the gateway failed to handle this request")
 
 
-@web.middleware
-async def _count_for_connection(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every answer to a known token, errors and 429s included, counts for its connection."""
-    response = await handler(request)
-    connection = request.get(CONNECTION)
-    if connection is not None:
-        status = response.status
-        request.app[TELEMETRY].observe(
-            connection.token_id,
-            connection.org_id,
-            user_agent=request.headers.get("User-Agent", ""),
-            query=request.query,
-            status=status,
-            scim_type=error_of(response)[0] if status >= 400 else None,
-            normalized=request.get(NORMALIZED, _NOTHING_NORMALIZED),
-        )
-    return response
+def count_for_connections(telemetry: ConnectionTelemetry) -> Any:
+    """The middleware that counts every answer to a known token, errors and 429s included,
+    for its connection (the telemetry is bound here: no app lookup per request)."""
+
+    @web.middleware
+    async def count_for_connection(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        connection = request.get(CONNECTION)
+        if connection is not None:
+            status = response.status
+            telemetry.observe(
+                connection.token_id,
+                connection.org_id,
+                user_agent=request.headers.get("User-Agent", ""),
+                query_string=request.query_string,
+                status=status,
+                scim_type=error_of(response)[0] if status >= 400 else None,
+                normalized=request.get(NORMALIZED, _NOTHING_NORMALIZED),
+            )
+        return response
+
+    return count_for_connection
 
 
 @web.middleware

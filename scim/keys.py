@@ -7,7 +7,6 @@ from aiohttp import web
 
 from scim.protocol import ScimSettings
 from scim.rate_limit import RateLimiter
-from scim.telemetry import ConnectionTelemetry
 from seats.storage.database import Database
 
 
@@ -33,7 +32,6 @@ DATABASE = web.AppKey("scim_database", Database)
 SETTINGS = web.AppKey("scim_settings", ScimSettings)
 ORG_FOR_TOKEN = web.AppKey("scim_org_for_token", TokenLookup)
 RATE_LIMITER = web.AppKey("scim_rate_limiter", RateLimiter)
-TELEMETRY = web.AppKey("scim_connection_telemetry", ConnectionTelemetry)
 # The organization the bearer token resolved to, set on each request by the auth middleware.
 ORG_ID = web.RequestKey("scim_org_id", str)
 # The connection, set with ORG_ID and also on a request refused by the per-token rate limit.

@@ -16,10 +16,10 @@ IdP is known to send (scim/normalizations.py QUIRK_PROFILES). Otherwise it is `o
 import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -52,19 +52,11 @@ def _user_agent_profile(user_agent: str) -> Profile:
     return Profile(name, f"User-Agent: {user_agent}", USER_AGENT)
 
 
-def detect_profile(
-    user_agent: str, query: Mapping[str, str], normalized: Mapping[Quirk, int]
-) -> Profile:
-    """The IdP one request looks like, and the signal that decided (the strongest)."""
-    by_agent = _user_agent_profile(user_agent)
-    if by_agent.strength == USER_AGENT:
-        return by_agent
-    if ENTRA_FLAG in query:
-        return Profile("entra", f"query flag {ENTRA_FLAG}", QUERY_FLAG)
-    for quirk in normalized:
-        if quirk in QUIRK_PROFILES:
-            return Profile(QUIRK_PROFILES[quirk], f"request shape: {quirk}", REQUEST_SHAPE)
-    return by_agent
+_FLAG_PROFILE = Profile("entra", f"query flag {ENTRA_FLAG}", QUERY_FLAG)
+_SHAPE_PROFILES = {
+    quirk: Profile(name, f"request shape: {quirk}", REQUEST_SHAPE)
+    for quirk, name in QUIRK_PROFILES.items()
+}
 
 
 @dataclass
@@ -73,7 +65,8 @@ class _Counted:
     profile: Profile
     last_request_at: float = 0.0
     requests: int = 0
-    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    errors: dict[tuple[str, str], int] = field(default_factory=dict)
+    normalized: dict[Quirk, int] = field(default_factory=dict)
 
 
 class ConnectionTelemetry:
@@ -89,33 +82,40 @@ class ConnectionTelemetry:
         org_id: str,
         *,
         user_agent: str,
-        query: Mapping[str, str],
+        query_string: str,
         status: int,
         scim_type: str | None,
         normalized: Mapping[Quirk, int],
     ) -> None:
-        """Count one answered request of a connection (call it on the event loop)."""
-        counted = self._counted.get(token_id)
+        """Count one answered request of a connection (call it on the event loop). Plain
+        dictionary updates and cached profiles: this runs on every SCIM request."""
         profile = self._agents.get(user_agent)
         if profile is None:
             if len(self._agents) >= _USER_AGENT_CACHE:
                 self._agents.clear()
             profile = self._agents[user_agent] = _user_agent_profile(user_agent)
-        if profile.strength < USER_AGENT and (normalized or ENTRA_FLAG in query):
-            profile = detect_profile(user_agent, query, normalized)
+        if profile.strength < USER_AGENT:
+            if ENTRA_FLAG in query_string:
+                profile = _FLAG_PROFILE
+            else:
+                for quirk in normalized:
+                    shape = _SHAPE_PROFILES.get(quirk)
+                    if shape is not None:
+                        profile = shape
+                        break
+        counted = self._counted.get(token_id)
         if counted is None:
             counted = self._counted[token_id] = _Counted(org_id, profile)
-        elif profile.strength >= counted.profile.strength:
+        elif profile is not counted.profile and profile.strength >= counted.profile.strength:
             counted.profile = profile
         counted.requests += 1
         counted.last_request_at = time.time()
         if status >= 400:
-            counts = counted.counts
-            counts[STATUS_CLASS, f"{status // 100}xx"] += 1
+            _add(counted.errors, (STATUS_CLASS, f"{status // 100}xx"), 1)
             if scim_type:
-                counts[SCIM_TYPE, scim_type] += 1
+                _add(counted.errors, (SCIM_TYPE, scim_type), 1)
         for quirk, times in normalized.items():
-            counted.counts[NORMALIZATION, str(quirk)] += times
+            _add(counted.normalized, quirk, times)
 
     async def flush(self) -> None:
         """Add what was counted since the last flush to the stored totals."""
@@ -137,7 +137,10 @@ class ConnectionTelemetry:
                 self._counted[token_id] = old
                 continue
             new.requests += old.requests
-            new.counts.update(old.counts)
+            for key, count in old.errors.items():
+                _add(new.errors, key, count)
+            for quirk, count in old.normalized.items():
+                _add(new.normalized, quirk, count)
             if old.profile.strength > new.profile.strength:
                 new.profile = old.profile
 
@@ -162,5 +165,12 @@ def _increment(token_id: str, counted: _Counted) -> Increment:
         profile=counted.profile,
         last_request_at=datetime.fromtimestamp(counted.last_request_at, UTC),
         requests=counted.requests,
-        counts=dict(counted.counts),
+        counts={
+            **counted.errors,
+            **{(NORMALIZATION, str(quirk)): n for quirk, n in counted.normalized.items()},
+        },
     )
+
+
+def _add(counts: dict[Any, int], key: Any, times: int) -> None:
+    counts[key] = counts.get(key, 0) + times
