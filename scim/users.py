@@ -34,7 +34,7 @@ from scim.responses import (
     resource_response,
 )
 from scim.schemas import POLICY, UserResource
-from seats import members
+from seats import deprovision_guard, members
 from seats.errors import VersionMismatch
 from seats.model import Member
 from seats.storage import member_queries, member_store
@@ -255,6 +255,8 @@ async def _query(search: Any, context: ScimContext, scim_ctx: Context) -> ScimRe
                 total = await member_queries.count_members(
                     conn, org_id, condition, include_held=False
                 )
+        # Rows whose deletion is held are not read; one whose deactivation is shows as sent.
+        rows = [m for m in await deprovision_guard.members_as_seen_by_idp(conn, rows) if m]
         groups: dict[str, list[tuple[str, str]]] = {}
         if rows and _wants_groups(search, by_default=False):
             groups = await member_store.groups_of_members(conn, org_id, [m.id for m in rows])

@@ -1,15 +1,20 @@
 """The mass-deprovisioning guard at the moment an IdP deactivates or deletes a member: let it
-through, or hold it for an admin.
+through, or hold it for an admin; and what the IdP sees of a held member.
 
 seats/members.py asks `hold_if_mass_deprovisioning` under the org lock, before it writes a
 deactivation or deletion that came with guard limits (the SCIM door passes them). A held
 member's row is left as it was, so it keeps its seat and its product tokens; it is marked
-with the hold (`deprovision_hold_id`), which hides it from SCIM, and what the IdP asked for is
-kept for the admin's decision (seats/deprovision_holds.py). The first held deprovision opens
-the hold and raises an urgent `deprovision_held` alert; later ones join it.
+with the hold (`deprovision_hold_id`) and what the IdP asked for is kept for the admin's
+decision (seats/deprovision_holds.py). The first held deprovision opens the hold and raises an
+urgent `deprovision_held` alert; later ones join it.
+
+The IdP sees what it asked for: a held deletion is gone (404, in no list or filter); a held
+deactivation reads back `active: false` as sent, and the IdP may go on changing it. Its DELETE
+turns the held deactivation into a held deletion; its reactivation takes the member out of the
+hold (the IdP undid its own mistake), and a hold left empty so closes as rejected.
 """
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,7 +23,8 @@ from seats import alerts, event_log
 from seats.alerts import AlertKind
 from seats.clock import new_id, utcnow
 from seats.deprovision_rules import GuardLimits, allowed_deprovisions, must_hold
-from seats.events import DeprovisionHeld
+from seats.errors import NotFound
+from seats.events import DeprovisionHeld, DeprovisionHoldResolved
 from seats.model import Member, MemberDraft, Org, SeatStatus
 from seats.storage import deprovision_store
 from seats.storage.deprovision_store import HeldAction, HeldDeprovision, Hold, HoldState
@@ -43,10 +49,7 @@ async def hold_if_mass_deprovisioning(
     """Whether the deprovision of `before` (deletion when `draft` is None) is held; if so it
     is recorded in the org's open hold. The caller holds the org lock."""
     if before.deprovision_hold_id is not None:
-        if draft is None:
-            # The IdP's DELETE after its deactivation: the hold now deletes the member.
-            await deprovision_store.change_action(conn, before.id, HeldAction.DELETE)
-        return True
+        return await _already_held(conn, before, draft, actor=actor)
     if not is_deprovision(before, draft):
         return False
     now = utcnow()
@@ -73,6 +76,64 @@ async def hold_if_mass_deprovisioning(
     event_log.record(conn, DeprovisionHeld(org.id, before.id, hold.id, action.value, actor))
     await _count_in_alert(conn, org.id, hold.held + 1)
     return True
+
+
+async def as_seen_by_idp(conn: AsyncConnection, member: Member) -> Member | None:
+    """The member as its IdP sees it: None while its deletion is held, as the IdP sent it
+    while its deactivation is."""
+    return (await members_as_seen_by_idp(conn, [member]))[0]
+
+
+async def members_as_seen_by_idp(
+    conn: AsyncConnection, members: list[Member]
+) -> list[Member | None]:
+    held_ids = [m.id for m in members if m.deprovision_hold_id is not None]
+    if not held_ids:
+        return list(members)
+    held = await deprovision_store.held_for(conn, held_ids)
+    return [_as_sent(member, held.get(member.id)) for member in members]
+
+
+def _as_sent(member: Member, held: HeldDeprovision | None) -> Member | None:
+    if held is None:
+        return member
+    if held.action is HeldAction.DELETE:
+        return None
+    return replace(member, **(held.draft or {}))
+
+
+async def _already_held(
+    conn: AsyncConnection, before: Member, draft: MemberDraft | None, *, actor: str
+) -> bool:
+    """A request about a member already held: whether it stays held."""
+    held = (await deprovision_store.held_for(conn, [before.id]))[before.id]
+    if draft is None:
+        # The IdP's DELETE after its deactivation: the hold now deletes the member.
+        await deprovision_store.change_action(conn, before.id, HeldAction.DELETE)
+        return True
+    if held.action is HeldAction.DELETE:
+        raise NotFound(f"user {before.id} not found")
+    if not draft.active:
+        # A change to a user the IdP keeps deactivated: applied on confirm, as sent last.
+        await deprovision_store.update_draft(conn, before.id, asdict(draft))
+        return True
+    # The IdP reactivates the user: it undid its deactivation, which never happened here.
+    await deprovision_store.release_member(conn, before.id)
+    hold = await deprovision_store.hold_by_id(conn, before.org_id, held.hold_id)
+    if hold is not None and hold.held == 0:
+        await _close_emptied(conn, hold, actor=actor)
+    return False
+
+
+async def _close_emptied(conn: AsyncConnection, hold: Hold, *, actor: str) -> None:
+    now = utcnow()
+    await deprovision_store.resolve(conn, hold.id, HoldState.REJECTED, held=0, actor=actor, now=now)
+    alert = await alerts.find_open(conn, hold.org_id, AlertKind.DEPROVISION_HELD)
+    if alert is not None:
+        await alerts.close(conn, alert, resolution="withdrawn", resolved_by=actor)
+    event_log.record(
+        conn, DeprovisionHoldResolved(hold.org_id, hold.id, HoldState.REJECTED.value, (), actor)
+    )
 
 
 async def open_hold(conn: AsyncConnection, org_id: str) -> Hold | None:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import event_log, seating
 from seats.clock import new_id, utcnow
-from seats.deprovision_guard import hold_if_mass_deprovisioning
+from seats.deprovision_guard import as_seen_by_idp, hold_if_mass_deprovisioning
 from seats.deprovision_rules import GuardLimits
 from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
 from seats.events import MemberCreated, MemberDeleted, MemberUpdated
@@ -20,9 +20,12 @@ from seats.storage import member_store
 async def get_member(
     conn: AsyncConnection, org_id: str, member_id: str, *, guarded: bool = False
 ) -> Member:
-    """The member; `guarded` (what the IdP sees): one whose deprovision is held is gone."""
+    """The member; `guarded`, as the IdP sees it: one whose deletion is held is gone, one whose
+    deactivation is held is as the IdP sent it (seats/deprovision_guard.py)."""
     member = await member_store.member_by_id(conn, org_id, member_id)
-    if member is None or (guarded and member.deprovision_hold_id is not None):
+    if member is not None and guarded:
+        member = await as_seen_by_idp(conn, member)
+    if member is None:
         raise NotFound(f"user {member_id} not found")
     return member
 
@@ -84,9 +87,9 @@ async def replace_member(
 ) -> Member:
     """Write what the draft says. With `guard` (the IdP's requests), a deactivation past the
     mass-deprovisioning threshold is held instead, and the member returned as the IdP asked
-    for it; a member already held is not found."""
+    for it (seats/deprovision_guard.py says what becomes of requests about held members)."""
     org = await seating.lock_for_seats(conn, org_id)
-    before = await get_member(conn, org_id, member_id, guarded=guard is not None)
+    before = await get_member(conn, org_id, member_id)
     _check_version(before, if_version)
     if guard is not None and await hold_if_mass_deprovisioning(
         conn, org, before, draft, limits=guard, actor=actor

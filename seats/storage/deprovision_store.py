@@ -197,6 +197,43 @@ async def hold_member(conn: AsyncConnection, held: HeldDeprovision) -> None:
     )
 
 
+def _held(row: Any) -> HeldDeprovision:
+    return HeldDeprovision(
+        member_id=row["member_id"],
+        hold_id=row["hold_id"],
+        org_id=row["org_id"],
+        action=HeldAction(row["action"]),
+        draft=row["draft"],
+        actor=row["actor"],
+        requested_at=row["requested_at"],
+        user_name=row.get("user_name"),
+    )
+
+
+async def held_for(conn: AsyncConnection, member_ids: list[str]) -> dict[str, HeldDeprovision]:
+    """What is held for each of these members that has a held deprovision, by member id."""
+    if not member_ids:
+        return {}
+    query = sa.select(held_deprovisions).where(held_deprovisions.c.member_id.in_(member_ids))
+    return {row["member_id"]: _held(row) for row in (await conn.execute(query)).mappings()}
+
+
+async def update_draft(conn: AsyncConnection, member_id: str, draft: dict[str, Any]) -> None:
+    await conn.execute(
+        held_deprovisions.update()
+        .where(held_deprovisions.c.member_id == member_id)
+        .values(draft=draft)
+    )
+
+
+async def release_member(conn: AsyncConnection, member_id: str) -> None:
+    """Take one member out of its hold, as it was."""
+    await conn.execute(held_deprovisions.delete().where(held_deprovisions.c.member_id == member_id))
+    await conn.execute(
+        members.update().where(members.c.id == member_id).values(deprovision_hold_id=None)
+    )
+
+
 async def change_action(conn: AsyncConnection, member_id: str, action: HeldAction) -> None:
     await conn.execute(
         held_deprovisions.update()
@@ -216,19 +253,7 @@ async def held_in(
         .order_by(held_deprovisions.c.requested_at, held_deprovisions.c.member_id)
         .limit(limit)
     )
-    return [
-        HeldDeprovision(
-            member_id=row["member_id"],
-            hold_id=row["hold_id"],
-            org_id=row["org_id"],
-            action=HeldAction(row["action"]),
-            draft=row["draft"],
-            actor=row["actor"],
-            requested_at=row["requested_at"],
-            user_name=row["user_name"],
-        )
-        for row in (await conn.execute(query)).mappings()
-    ]
+    return [_held(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def release(conn: AsyncConnection, hold_id: str) -> None:
@@ -240,6 +265,16 @@ async def release(conn: AsyncConnection, hold_id: str) -> None:
     )
     await conn.execute(held_deprovisions.delete().where(held_deprovisions.c.hold_id == hold_id))
 
+
+# Members the IdP still sees: all but those whose deletion is held (a held deactivation shows
+# as the IdP sent it).
+VISIBLE_TO_IDP = sa.or_(
+    members.c.deprovision_hold_id.is_(None),
+    ~sa.exists().where(
+        held_deprovisions.c.member_id == members.c.id,
+        held_deprovisions.c.action == HeldAction.DELETE.value,
+    ),
+)
 
 # Seat ledger reasons of a deprovision (seats/ledger.py Reason.DEACTIVATED, Reason.DELETED),
 # spelled as the partial index ix_seat_ledger_deprovisions is, so that the planners use it.

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import Member
 from seats.query import Condition, ListQuery, MemberField, MembershipField, Sort
+from seats.storage.deprovision_store import VISIBLE_TO_IDP
 from seats.storage.filter_sql import Promoted, Target, condition_sql
 from seats.storage.listing import count_rows, list_rows, sort_value
 from seats.storage.member_store import to_member
@@ -58,9 +59,8 @@ MEMBERS = Target(
 )
 
 
-# What the IdP sees: members whose deprovision the guard holds are gone
-# (seats/deprovision_guard.py).
-SCIM_MEMBERS = replace(MEMBERS, scope=members.c.deprovision_hold_id.is_(None))
+# What the IdP sees: members whose deletion the guard holds are gone (seats/deprovision_guard.py).
+SCIM_MEMBERS = replace(MEMBERS, scope=VISIBLE_TO_IDP)
 
 
 def member_condition(condition: Condition) -> sa.ColumnElement[bool]:

@@ -128,6 +128,12 @@ async def tenant(client: TestClient) -> AsyncIterator[Tenant]:
 
 async def scoping_mistake(tenant: Tenant) -> list[dict[str, Any]]:
     """Entra disables 80% of the org, then deletes them; every answer is a success."""
+    gone = await entra_disables(tenant)
+    await entra_deletes(tenant, gone)
+    return gone
+
+
+async def entra_disables(tenant: Tenant) -> list[dict[str, Any]]:
     gone = tenant.users[:OUT_OF_SCOPE]
     for user in gone:
         response = await tenant.client.patch(
@@ -135,17 +141,26 @@ async def scoping_mistake(tenant: Tenant) -> list[dict[str, Any]]:
         )
         assert response.status == 200, await response.text()
         assert (await response.json(content_type=None))["active"] is False
+    return gone
+
+
+async def entra_deletes(tenant: Tenant, gone: list[dict[str, Any]]) -> None:
     for user in gone:
         response = await tenant.client.delete(f"{BASE}/Users/{user['id']}", headers=tenant.scim)
         assert response.status == 204, await response.text()
-    return gone
 
 
 async def test_a_scoping_mistake_deprovisions_the_first_fifth_and_holds_the_rest(
     tenant: Tenant,
 ) -> None:
-    gone = await scoping_mistake(tenant)
+    gone = await entra_disables(tenant)
     applied, held = gone[:ALLOWED], gone[ALLOWED:]
+    # Between its disables and its deletes, Entra reads every one back as disabled.
+    for user in gone:
+        response = await tenant.client.get(f"{BASE}/Users/{user['id']}", headers=tenant.scim)
+        assert (response.status, (await response.json(content_type=None))["active"]) == (200, False)
+    assert await tenant.seats_used() == ORG_SIZE - ALLOWED
+    await entra_deletes(tenant, gone)
     # What the IdP sees: all 40 gone, as it expects after its deletes.
     assert [await tenant.scim_status(u) for u in gone] == [404] * OUT_OF_SCOPE
     listed = await tenant.listed_user_names()
@@ -282,8 +297,9 @@ async def test_a_threshold_that_cannot_be_is_refused(
 async def test_a_held_full_put_deactivation_waits_then_frees_its_seat_on_confirm(
     client: TestClient,
 ) -> None:
-    """Okta deactivates with a full PUT active false; a held one is applied as sent on confirm,
-    and the member waiting over the limit gets the freed seat."""
+    """Okta deactivates with a full PUT active false and reads the user back; a held one reads
+    back as sent, is applied as sent on confirm, and the member waiting over the limit gets the
+    freed seat."""
     org = await create_org(client, seat_limit=2, deprovision_guard_count=1)
     scim = await scim_headers_for(client, org["id"])
     admin = f"/admin/v1/orgs/{org['id']}"
@@ -309,19 +325,14 @@ async def test_a_held_full_put_deactivation_waits_then_frees_its_seat_on_confirm
     dee = await create_user(client, scim, "dee@acme.test")
     answered = await put_inactive(bo)
     assert (answered["active"], answered["displayName"]) == (False, "gone")
-    # bo is held: gone for the IdP, still seated; dee still waits.
-    assert (await client.get(f"{BASE}/Users/{bo['id']}", headers=scim)).status == 404
-    response = await client.patch(
-        f"{BASE}/Users/{bo['id']}",
-        json={
-            "schemas": [PATCH_OP],
-            "Operations": [{"op": "replace", "path": "active", "value": True}],
-        },
-        headers=scim,
+    # bo is held: deactivated as far as the IdP can tell, still seated; dee still waits.
+    response = await client.get(f"{BASE}/Users/{bo['id']}", headers=scim)
+    read = await response.json(content_type=None)
+    assert (response.status, read["active"], read["displayName"]) == (200, False, "gone")
+    response = await client.get(
+        f"{BASE}/Users", params={"filter": f'userName eq "{bo["userName"]}"'}, headers=scim
     )
-    assert response.status == 404
-    response = await client.post(f"{BASE}/Users", json=user_payload(bo["userName"]), headers=scim)
-    assert response.status == 409
+    assert [u["active"] for u in (await response.json(content_type=None))["Resources"]] == [False]
     assert (await seat_of(bo), await seat_of(dee)) == ("active", "over_limit")
 
     [hold] = (await (await client.get(f"{admin}/deprovision-holds", headers=ADMIN_HEADERS)).json())[
@@ -339,3 +350,35 @@ async def test_a_held_full_put_deactivation_waits_then_frees_its_seat_on_confirm
         (bo["id"], "deactivated", "deactivated", "admin"),
         (dee["id"], "active", "promoted", "admin"),
     ]
+
+
+async def test_the_idp_reactivating_a_held_user_takes_it_out_of_the_hold(
+    client: TestClient,
+) -> None:
+    """Entra's PATCH Replace active "True" after its "False": the IdP undid its own mistake."""
+    org = await create_org(client, deprovision_guard_count=1)
+    scim = await scim_headers_for(client, org["id"])
+    admin = f"/admin/v1/orgs/{org['id']}"
+    first, second = [await create_user(client, scim, f"{name}@acme.test") for name in ("a", "b")]
+    for user in (first, second):
+        response = await client.patch(
+            f"{BASE}/Users/{user['id']}", json=ENTRA_DISABLE, headers=scim
+        )
+        assert response.status == 200
+    [hold] = (await (await client.get(f"{admin}/deprovision-holds", headers=ADMIN_HEADERS)).json())[
+        "holds"
+    ]
+    assert (hold["state"], hold["held"]) == ("open", 1)
+    enable = {
+        "schemas": [PATCH_OP],
+        "Operations": [{"op": "Replace", "path": "active", "value": "True"}],
+    }
+    response = await client.patch(f"{BASE}/Users/{second['id']}", json=enable, headers=scim)
+    assert response.status == 200, await response.text()
+    assert (await response.json(content_type=None))["active"] is True
+    [hold] = (await (await client.get(f"{admin}/deprovision-holds", headers=ADMIN_HEADERS)).json())[
+        "holds"
+    ]
+    assert (hold["state"], hold["held"], hold["resolved_by"]) == ("rejected", 0, "scim")
+    response = await client.get(f"{admin}/members?seat_status=active", headers=ADMIN_HEADERS)
+    assert [m["id"] for m in (await response.json())["members"]] == [second["id"]]
