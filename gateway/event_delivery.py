@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiohttp
+import structlog
 from aiohttp import web
 from standardwebhooks import Webhook
 
@@ -134,6 +135,8 @@ async def deliver_events(
     gate = asyncio.Semaphore(_CONCURRENCY)
 
     async def deliver(endpoint: Endpoint) -> tuple[int, int]:
+        # A task of its own (gather): what is logged while delivering names the endpoint.
+        structlog.contextvars.bind_contextvars(endpoint_id=endpoint.id, org_id=endpoint.org_id)
         async with gate:
             return await _deliver_endpoint(
                 database, poster, endpoint, worker_id=worker_id, clock=clock, policy=policy

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiohttp
+import structlog
 from aiohttp import web
 
 from gateway.alert_channels import OutboxHandler, alert_handlers
@@ -96,6 +97,8 @@ async def deliver_due(
     gate = asyncio.Semaphore(policy.concurrency)
 
     async def attempt(message: OutboxMessage) -> str | Exception:
+        # Each attempt is a task of its own (gather): what a handler logs names the message.
+        structlog.contextvars.bind_contextvars(org_id=message.org_id, outbox_id=message.id)
         async with gate:
             try:
                 return await handlers[message.channel](message) or "delivered"
@@ -106,31 +109,34 @@ async def deliver_due(
     delivered = retrying = failed = 0
     async with database.transaction() as conn:
         for message, outcome in zip(messages, outcomes, strict=True):
-            if isinstance(outcome, str):
-                await outbox.mark_delivered(
-                    conn, message, worker_id=worker_id, now=now, detail=outcome
+            with structlog.contextvars.bound_contextvars(
+                org_id=message.org_id, outbox_id=message.id
+            ):
+                if isinstance(outcome, str):
+                    await outbox.mark_delivered(
+                        conn, message, worker_id=worker_id, now=now, detail=outcome
+                    )
+                    delivered += 1
+                    continue
+                error = outcome.detail if isinstance(outcome, DeliveryError) else repr(outcome)
+                permanent = isinstance(outcome, DeliveryError) and outcome.permanent
+                retry_at = now + outbox.backoff(
+                    message.attempts, base=policy.first_retry, cap=policy.max_retry
                 )
-                delivered += 1
-                continue
-            error = outcome.detail if isinstance(outcome, DeliveryError) else repr(outcome)
-            permanent = isinstance(outcome, DeliveryError) and outcome.permanent
-            retry_at = now + outbox.backoff(
-                message.attempts, base=policy.first_retry, cap=policy.max_retry
-            )
-            if permanent or retry_at - message.created_at > policy.give_up_after:
-                retry_at = None
-                failed += 1
-                log.warning(
-                    "outbox %s (%s) failed for good: %s", message.id, message.channel, error
+                if permanent or retry_at - message.created_at > policy.give_up_after:
+                    retry_at = None
+                    failed += 1
+                    log.warning(
+                        "outbox %s (%s) failed for good: %s", message.id, message.channel, error
+                    )
+                else:
+                    retrying += 1
+                    log.info("outbox %s (%s) will retry: %s", message.id, message.channel, error)
+                await outbox.mark_attempt_failed(
+                    conn, message, worker_id=worker_id, now=now, error=error, retry_at=retry_at
                 )
-            else:
-                retrying += 1
-                log.info("outbox %s (%s) will retry: %s", message.id, message.channel, error)
-            await outbox.mark_attempt_failed(
-                conn, message, worker_id=worker_id, now=now, error=error, retry_at=retry_at
-            )
-            if metrics is not None:
-                metrics.outbox_attempt_failed(message.channel, given_up=retry_at is None)
+                if metrics is not None:
+                    metrics.outbox_attempt_failed(message.channel, given_up=retry_at is None)
     return DeliveryReport(len(messages), delivered, retrying, failed)
 
 

@@ -15,8 +15,13 @@ from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.integrations.delivery import DeliveryError
+from gateway.keys import DATABASE
+from gateway.worker import deliver_due
+from seats.outbox import OutboxMessage
 from tests.gateway.console.support import sign_in
 from tests.gateway.log_capture import captured_logs
+from tests.gateway.storage_outage import user_body
 from tests.helpers import ADMIN_HEADERS, create_org, scim_headers_for
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -137,3 +142,25 @@ async def test_a_scim_request_line_names_the_tokens_org(
         response = await client.get("/scim/v2/Users", headers=scim)
     line = logs.one(event="request", request_id=response.headers["X-Request-Id"])
     assert line["route"] == "/scim/v2/Users" and line["org_id"] == org["id"]
+
+
+async def test_the_workers_lines_name_the_org_and_outbox_message_they_deliver(
+    client: TestClient, settings: Settings
+) -> None:
+    org = await create_org(client, seat_limit=0, admin_emails=["admin@acme.test"])
+    scim = await scim_headers_for(client, org["id"])
+    await client.post("/scim/v2/Users", json=user_body("ann@acme.test"), headers=scim)
+
+    async def smtp_down(message: OutboxMessage) -> str:
+        logging.getLogger("seatgate.test").info("sending")
+        raise DeliveryError("connection refused")
+
+    with captured_logs(settings) as logs:
+        await deliver_due(client.app[DATABASE], {"email": smtp_down})
+        logging.getLogger("seatgate.test").info("after delivery")
+    sending = logs.one(event="sending")
+    retry = logs.one(logger="seatgate.worker", level="info")
+    assert "will retry: connection refused" in retry["event"]
+    assert sending["org_id"] == retry["org_id"] == org["id"]
+    assert sending["outbox_id"] == retry["outbox_id"]
+    assert "org_id" not in logs.one(event="after delivery")
