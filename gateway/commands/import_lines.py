@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gateway.commands.org_export import FORMAT, VERSION
+from gateway.commands.progress import Ticker
 from gateway.commands.runtime import CommandFailed
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class Plan:
         return len(self.invites) + len(self.users) + len(self.groups)
 
 
-def read_plan(lines: Iterable[str]) -> Plan:
+def read_plan(lines: Iterable[str], ticker: Ticker | None = None) -> Plan:
     from pydantic import ValidationError
     from scim2_models import SCIMException
 
@@ -84,6 +85,8 @@ def read_plan(lines: Iterable[str]) -> Plan:
     ended = False
     number = 0
     for number, text in enumerate(lines, start=1):
+        if ticker is not None:
+            ticker.advance()
         if not text.strip():
             continue
         if ended:

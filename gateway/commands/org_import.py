@@ -62,7 +62,9 @@ def import_org(settings: Settings, source: TextIO, args: argparse.Namespace) -> 
         raise runtime.CommandFailed(
             "orgs import reads the file on stdin: seatgate orgs import < org.jsonl"
         )
-    plan = read_plan(source)
+    lines = source.readlines()
+    with progress("reading", len(lines)) as ticker:
+        plan = read_plan(lines, ticker)
     if into is None and not (name or plan.org.get("name")):
         raise runtime.CommandFailed(
             "the file has no org line: name the new organization with --name, or import into "
