@@ -32,6 +32,7 @@ from gateway.config import reveal
 from gateway.errors import json_error
 from gateway.keys import DATABASE, SETTINGS
 from scim import bulk, discovery, groups, users
+from scim.telemetry import profile_of_user_agent
 from seats import totals
 from seats.storage.database import Database
 
@@ -89,7 +90,7 @@ class GatewayMetrics:
     def observe(self, request: web.Request, status: int, seconds: float) -> None:
         route = route_template(request)
         scim = route.startswith(SCIM_PREFIX)
-        idp = idp_profile(request.headers.get("User-Agent", "")) if scim else ""
+        idp = profile_of_user_agent(request.headers.get("User-Agent", "")) if scim else ""
         method = request.method if request.method in _METHODS else "OTHER"
         key = (method, route, status, idp)
         children = self._children.get(key)
@@ -229,15 +230,6 @@ def scim_template(tail: str) -> str:
     if found is None and len(parts) == 2:
         found = _SCIM_TEMPLATES.get((parts[0], _PLACEHOLDER))
     return found or SCIM_PREFIX + "/" + UNMATCHED
-
-
-def idp_profile(user_agent: str) -> str:
-    """okta, entra or other: a substring test, cheap enough for every request."""
-    if "Okta" in user_agent:
-        return "okta"
-    if "Azure" in user_agent or "Microsoft" in user_agent:
-        return "entra"
-    return "other"
 
 
 @web.middleware

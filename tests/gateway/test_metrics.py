@@ -11,8 +11,9 @@ from gateway.app import create_app
 from gateway.config import Settings, reveal
 from gateway.integrations.delivery import DeliveryError
 from gateway.keys import DATABASE
-from gateway.metrics import METRICS, idp_profile, scim_template
+from gateway.metrics import METRICS, scim_template
 from gateway.worker import deliver_due
+from scim.telemetry import profile_of_user_agent
 from seats.outbox import OutboxMessage
 from tests.gateway.storage_outage import user_body
 from tests.helpers import ADMIN_HEADERS, create_org, scim_headers_for
@@ -146,10 +147,10 @@ def test_scim_paths_are_named_by_the_scim_route_they_reach() -> None:
 
 
 def test_the_idp_profile_comes_from_the_user_agent() -> None:
-    assert idp_profile("Okta SCIM Client 1.0.0") == "okta"
-    assert idp_profile("Azure Active Directory SCIM Client") == "entra"
-    assert idp_profile("Microsoft.Identity.Provisioning/1.0") == "entra"
-    assert idp_profile("curl/8.5") == "other"
+    assert profile_of_user_agent("Okta SCIM Client 1.0.0") == "okta"
+    assert profile_of_user_agent("Azure Active Directory SCIM Client") == "entra"
+    assert profile_of_user_agent("Microsoft.Identity.Provisioning/1.0") == "entra"
+    assert profile_of_user_agent("curl/8.5") == "other"
 
 
 def test_metrics_settings_come_from_the_environment() -> None:
