@@ -73,6 +73,7 @@ class GatewayMetrics:
     scim_operations: Counter
     outbox_failures: Counter
     event_delivery_failures: Counter
+    sign_in_email_failures: Counter
     seats_used: Gauge
     seats_capacity: Gauge
     seats_over_limit: Gauge
@@ -112,6 +113,9 @@ class GatewayMetrics:
 
     def event_delivery_failed(self, reason: str) -> None:
         self.event_delivery_failures.labels(reason).inc()
+
+    def sign_in_email_failed(self) -> None:
+        self.sign_in_email_failures.inc()
 
 
 METRICS = web.AppKey("metrics", GatewayMetrics)
@@ -166,6 +170,11 @@ def new_metrics(database: Database) -> GatewayMetrics:
             "seatgate_event_delivery_failures",
             "Failed deliveries of the event feed to event webhook endpoints",
             ["reason"],
+            registry=registry,
+        ),
+        sign_in_email_failures=Counter(
+            "seatgate_console_sign_in_email_failures",
+            "Console sign-in emails the SMTP server did not take (they bypass the outbox)",
             registry=registry,
         ),
         seats_used=_gauge(registry, "seatgate_seats_used", "Counted seats, summed over orgs"),

@@ -21,6 +21,7 @@ from gateway.console.mail import SIGN_IN_MAIL, email_configured
 from gateway.console.render import render, see_other
 from gateway.console.security import set_session_cookie
 from gateway.keys import DATABASE, SETTINGS
+from gateway.metrics import METRICS
 
 routes = web.RouteTableDef()
 
@@ -84,7 +85,12 @@ async def request_sign_in_link(request: web.Request) -> web.Response:
             email,  # type: ignore[arg-type]  # checked above
             lifetime=timedelta(seconds=settings.console_link_lifetime_seconds),
         )
-    request.config_dict[SIGN_IN_MAIL].send_later(settings, email, links)  # type: ignore[arg-type]
+    request.config_dict[SIGN_IN_MAIL].send_later(
+        settings,
+        email,  # type: ignore[arg-type]
+        links,
+        on_failure=request.config_dict[METRICS].sign_in_email_failed,
+    )
     return _login_page(request, sent=True, email=email)
 
 

@@ -7,7 +7,7 @@ in the database until it is pruned. A lost email costs the person one more reque
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
@@ -27,11 +27,21 @@ class SignInMail:
     def __init__(self) -> None:
         self._sending: set[asyncio.Task[None]] = set()
 
-    def send_later(self, settings: Settings, email: str, links: list[IssuedLink]) -> None:
+    def send_later(
+        self,
+        settings: Settings,
+        email: str,
+        links: list[IssuedLink],
+        *,
+        on_failure: Callable[[], None],
+    ) -> None:
+        """Send in the background; `on_failure` counts an email the SMTP server did not take."""
         config = smtp_config(settings)
         if config is None or not links:
             return
-        task = asyncio.create_task(_send(EmailSender(config), settings, email, links))
+        task = asyncio.create_task(
+            _send(EmailSender(config), settings, email, links, on_failure=on_failure)
+        )
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
@@ -65,7 +75,14 @@ def message_body(settings: Settings, links: list[IssuedLink]) -> str:
     return "\n".join(lines)
 
 
-async def _send(sender: EmailSender, settings: Settings, email: str, links: list[IssuedLink]):
+async def _send(
+    sender: EmailSender,
+    settings: Settings,
+    email: str,
+    links: list[IssuedLink],
+    *,
+    on_failure: Callable[[], None],
+) -> None:
     try:
         await sender.send(
             [email],
@@ -75,3 +92,4 @@ async def _send(sender: EmailSender, settings: Settings, email: str, links: list
         )
     except DeliveryError as error:
         log.warning("console sign-in email to %s failed: %s", email, error)
+        on_failure()
