@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     from gateway.config import SettingsError
-    from gateway.logs import configure_logging
+    from gateway.logs import configure_process_logging
     from gateway.settings_sources import load_settings
 
     try:
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for name in loaded.unknown:
         print(f"seatgate: warning: {name} names no setting and is ignored", file=sys.stderr)
-    configure_logging(loaded.settings)
+    configure_process_logging(loaded.settings)
     command: Command = args.command
     return command(args, loaded.settings)
 

@@ -32,6 +32,15 @@ class GatewayLogHandler(logging.StreamHandler[TextIO]):
     """The handler `configure_logging` installs (a second call replaces it)."""
 
 
+def configure_process_logging(settings: Settings) -> None:
+    """What a `seatgate` command does first: as `logging.basicConfig`, nothing when the root
+    logger already has a handler someone else installed (a test runner, or an application
+    that runs a command in its own process and logs its own way)."""
+    handlers = logging.getLogger().handlers
+    if all(isinstance(handler, GatewayLogHandler) for handler in handlers):
+        configure_logging(settings)
+
+
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> GatewayLogHandler:
     stream = stream if stream is not None else sys.stderr
     handler = GatewayLogHandler(stream)
