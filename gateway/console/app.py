@@ -23,6 +23,7 @@ from gateway.console import (
     seats,
     security,
 )
+from gateway.console.forms import readable_forms
 from gateway.console.mail import sign_in_mail_lifecycle
 
 PAGES: tuple[web.RouteTableDef, ...] = (
@@ -42,7 +43,12 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_console_app() -> web.Application:
     """The console's routes; the database and settings are the parent application's."""
     app = web.Application(
-        middlewares=[security.security_headers, errors.html_errors, security.require_session]
+        middlewares=[
+            security.security_headers,
+            errors.html_errors,
+            readable_forms,
+            security.require_session,
+        ]
     )
     aiohttp_jinja2.setup(
         app,

@@ -12,6 +12,7 @@ from seats import errors
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _TITLES = {
+    400: "Check what you sent",
     403: "Not allowed",
     404: "Page not found",
     405: "Not allowed",
