@@ -11,10 +11,13 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from auth import jws
-from auth.client_auth import AuthError, authenticate_client, client_failure_limiter, plain_string
+from auth.api_operations import documented
+from auth.client_auth import AuthError, authenticate_client, client_failure_limiter
 from auth.key_encryption import KeyEncryption
 from auth.keys import KeyRing, prepare_stored_keys
 from auth.rate_limit import FailureLimiter
+from auth.request_bodies import parse_body
+from auth.token_requests import IDENTIFIERS, IntrospectionRequest, TokenAnswer, TokenRequest
 from auth.tokens import (
     MemberInactive,
     MemberRef,
@@ -27,9 +30,6 @@ from auth.tokens import (
 from seats.errors import Conflict, DomainError, InvalidValue, NotFound
 from seats.json_input import InvalidJson, JsonProblem, parse_json
 from seats.storage.database import Database
-
-MAX_IDENTIFIER_LENGTH = 512
-_IDENTIFIERS = ("user_name", "user_id", "external_id")
 
 
 @dataclass
@@ -99,6 +99,19 @@ def create_well_known_app(tokens: ProductTokens) -> web.Application:
     return app
 
 
+@documented(
+    summary="Issue an access token for a member",
+    description="An over-limit member's token carries seat_over_limit: true.",
+    tag="Product tokens",
+    security="client",
+    body=TokenRequest,
+    response=TokenAnswer,
+    errors={
+        403: "the client may not act for the org, or the member is deactivated",
+        404: "no such organization or member",
+        409: "the identifier names more than one member",
+    },
+)
 async def _issue(request: web.Request) -> web.Response:
     tokens = request.config_dict[PRODUCT_TOKENS]
     raw = await request.read()
@@ -120,6 +133,17 @@ async def _issue(request: web.Request) -> web.Response:
     )
 
 
+@documented(
+    summary="Introspect a token (RFC 7662)",
+    tag="Product tokens",
+    security="client",
+    body=IntrospectionRequest,
+    body_media_type="application/x-www-form-urlencoded",
+    errors={
+        400: "the token parameter is missing",
+        415: "the body is not form-encoded",
+    },
+)
 async def _introspect(request: web.Request) -> web.Response:
     """RFC 7662 §2.1: a form-encoded `token` parameter, the caller authenticated as a client."""
     tokens = request.config_dict[PRODUCT_TOKENS]
@@ -149,6 +173,12 @@ async def _introspect(request: web.Request) -> web.Response:
     return web.json_response(answer, headers=_NO_STORE)
 
 
+@documented(
+    summary="The public keys that verify access tokens (JWKS)",
+    tag="Product tokens",
+    security="none",
+    errors={503: "the database is unavailable (storage_unavailable, with Retry-After)"},
+)
 async def _jwks(request: web.Request) -> web.Response:
     tokens = request.config_dict[PRODUCT_TOKENS]
     return web.json_response(
@@ -159,6 +189,7 @@ async def _jwks(request: web.Request) -> web.Response:
     )
 
 
+@documented(summary="The discovery document", tag="Product tokens", security="none")
 async def _openid_configuration(request: web.Request) -> web.Response:
     settings = request.config_dict[PRODUCT_TOKENS].settings
     issuer = settings.issuer
@@ -198,30 +229,5 @@ def _json_object(request: web.Request, raw: bytes) -> dict[str, Any]:
 
 
 def _member_ref(body: dict[str, Any]) -> MemberRef:
-    allowed = ("org_id", *_IDENTIFIERS)
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise AuthError(
-            422,
-            "unknown_field",
-            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}",
-        )
-    for name, value in body.items():
-        if value is not None and not plain_string(value, MAX_IDENTIFIER_LENGTH):
-            raise AuthError(
-                422,
-                "invalid_value",
-                f"{name} must be a non-empty string of at most {MAX_IDENTIFIER_LENGTH} characters"
-                " without NUL characters",
-            )
-    if body.get("org_id") is None:
-        raise AuthError(422, "invalid_value", "org_id is required: the member's organization")
-    named = [name for name in _IDENTIFIERS if body.get(name) is not None]
-    if len(named) != 1:
-        raise AuthError(
-            422,
-            "invalid_value",
-            "name the member by exactly one of user_name, user_id, external_id"
-            + (f"; got {', '.join(named)}" if named else ""),
-        )
-    return MemberRef(**{name: body.get(name) for name in allowed})
+    request = parse_body(TokenRequest, body)
+    return MemberRef(**request.model_dump(include={"org_id", *IDENTIFIERS}))

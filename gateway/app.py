@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from auth.api_operations import documented
 from auth.scim_tokens import ScimTokenCache
 from gateway.admin.app import create_admin_app
 from gateway.auth_wiring import add_product_token_routes
@@ -17,6 +18,7 @@ from gateway.event_delivery import install_event_delivery
 from gateway.forwarded import trusted_proxies_middleware
 from gateway.keys import DATABASE, REQUESTS_UNDER_WAY, SCIM_TOKENS, SETTINGS, RequestsUnderWay
 from gateway.metrics import install_metrics, request_metrics
+from gateway.openapi_routes import install_api_reference
 from gateway.request_log import request_log_middleware
 from gateway.scim_wiring import create_scim_subapp
 from gateway.stripe.wiring import install_billing
@@ -54,6 +56,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", _health)
     app.router.add_get("/readyz", _ready)
     install_metrics(app)
+    install_api_reference(app)
     app.add_subapp("/admin/v1", create_admin_app())
     app.add_subapp("/scim/v2", create_scim_subapp(app))
     add_product_token_routes(app)
@@ -72,12 +75,19 @@ async def _database_lifecycle(app: web.Application) -> AsyncIterator[None]:
     await app[DATABASE].dispose()
 
 
+@documented(summary="Liveness: the process serves HTTP", tag="Operations", security="none")
 async def _health(request: web.Request) -> web.Response:
     """Liveness: the process serves HTTP. It does not ask the database, so an orchestrator
     does not restart a gateway that is waiting for its storage to come back (that is /readyz)."""
     return web.json_response({"status": "ok"})
 
 
+@documented(
+    summary="Readiness: a write commits now",
+    tag="Operations",
+    security="none",
+    errors={503: "the database is unavailable (storage_unavailable, with Retry-After)"},
+)
 async def _ready(request: web.Request) -> web.Response:
     """Readiness: a write commits now; 503 storage_unavailable (gateway/errors.py) otherwise."""
     await check_writable(request.config_dict[DATABASE])

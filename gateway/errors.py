@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from auth.request_bodies import Model, parse_body
 from seats import errors
 from seats.json_input import InvalidJson, JsonProblem, read_json
 from seats.storage.failures import RETRY_AFTER_SECONDS, StorageUnavailable, is_storage_failure
@@ -100,3 +101,10 @@ async def read_json_object(request: web.Request) -> dict[str, object]:
         if error.problem is JsonProblem.UNSTORABLE:
             raise ApiError(422, "invalid_value", error.detail) from None
         raise ApiError(400, "malformed_json", error.detail) from None
+
+
+async def read_body(request: web.Request, model: type[Model], *, optional: bool = False) -> Model:
+    """The request body validated by `model` (auth/request_bodies.py); with `optional`, no
+    body at all reads as `{}`."""
+    body = await read_json_object(request) if request.can_read_body or not optional else {}
+    return parse_body(model, body)

@@ -28,6 +28,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from auth.api_operations import documented
 from gateway.config import reveal
 from gateway.errors import json_error
 from gateway.keys import DATABASE, SETTINGS
@@ -260,6 +261,12 @@ async def request_metrics(
         request.app[METRICS].observe(request, status, time.perf_counter() - started)
 
 
+@documented(
+    summary="Prometheus metrics (text exposition format)",
+    tag="Operations",
+    security="metrics",
+    response_media_type="text/plain",
+)
 async def _scrape(request: web.Request) -> web.Response:
     token = reveal(request.config_dict[SETTINGS].metrics_token)
     if token and not _bearer_matches(request, token):

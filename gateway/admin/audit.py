@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from auth.api_operations import QueryParameter, documented
 from gateway.admin.seats import int_param
 from gateway.keys import DATABASE
 from seats import audit
@@ -14,6 +15,22 @@ MAX_PAGE = 200
 
 
 @routes.get("/orgs/{org_id}/audit")
+@documented(
+    summary="The organization's audit trail, newest first",
+    tag="Organizations",
+    security="admin",
+    query=(
+        QueryParameter(
+            "limit",
+            "Entries per page.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
+        ),
+        QueryParameter(
+            "before", "The next_cursor of the previous page.", {"type": "integer", "minimum": 0}
+        ),
+    ),
+    errors={404: "no such organization", 422: "limit or before is not a whole number in range"},
+)
 async def list_audit(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     limit = int_param(request, "limit", default=50, minimum=1, maximum=MAX_PAGE)

@@ -3,18 +3,31 @@
 The secret is in the 201 answer only; listings never carry it.
 """
 
-from typing import Any
-
 from aiohttp import web
 
-from auth.clients import IssuedClient, ProductClient, create_client, list_clients, revoke_client
-from gateway.errors import ApiError, read_json_object
+from auth.api_operations import documented
+from auth.clients import IssuedClient as IssuedProductClient
+from auth.clients import ProductClient, create_client, list_clients, revoke_client
+from gateway.admin.request_bodies import NamedSecret
+from gateway.admin.responses import ClientAnswer, ClientList, IssuedClient
+from gateway.errors import read_body
 from gateway.keys import DATABASE
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/orgs/{org_id}/clients")
+@documented(
+    summary="Create a product client for the organization",
+    description="The client_secret is in this answer only; seatgate keeps its hash.",
+    tag="Product clients",
+    security="admin",
+    body=NamedSecret,
+    body_required=False,
+    status=201,
+    response=IssuedClient,
+    errors={404: "no such organization"},
+)
 async def create_org_client(request: web.Request) -> web.Response:
     name = await _client_name(request)
     async with request.config_dict[DATABASE].transaction() as conn:
@@ -23,6 +36,12 @@ async def create_org_client(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/clients")
+@documented(
+    summary="List the organization's product clients",
+    tag="Product clients",
+    security="admin",
+    response=ClientList,
+)
 async def get_org_clients(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     async with request.config_dict[DATABASE].read() as conn:
@@ -31,6 +50,13 @@ async def get_org_clients(request: web.Request) -> web.Response:
 
 
 @routes.delete("/orgs/{org_id}/clients/{client_id}")
+@documented(
+    summary="Revoke one of the organization's product clients",
+    tag="Product clients",
+    security="admin",
+    status=204,
+    errors={404: "no such client in this organization"},
+)
 async def delete_org_client(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         await revoke_client(
@@ -40,6 +66,16 @@ async def delete_org_client(request: web.Request) -> web.Response:
 
 
 @routes.post("/clients")
+@documented(
+    summary="Create a global product client (any organization)",
+    description="The client_secret is in this answer only; seatgate keeps its hash.",
+    tag="Product clients",
+    security="admin",
+    body=NamedSecret,
+    body_required=False,
+    status=201,
+    response=IssuedClient,
+)
 async def create_global_client(request: web.Request) -> web.Response:
     name = await _client_name(request)
     async with request.config_dict[DATABASE].transaction() as conn:
@@ -48,6 +84,12 @@ async def create_global_client(request: web.Request) -> web.Response:
 
 
 @routes.get("/clients")
+@documented(
+    summary="List every product client",
+    tag="Product clients",
+    security="admin",
+    response=ClientList,
+)
 async def get_all_clients(request: web.Request) -> web.Response:
     """Every client, global ones (`org_id` null) and those of each organization."""
     async with request.config_dict[DATABASE].read() as conn:
@@ -56,6 +98,13 @@ async def get_all_clients(request: web.Request) -> web.Response:
 
 
 @routes.delete("/clients/{client_id}")
+@documented(
+    summary="Revoke any product client",
+    tag="Product clients",
+    security="admin",
+    status=204,
+    errors={404: "no such client"},
+)
 async def delete_any_client(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         await revoke_client(conn, request.match_info["client_id"])
@@ -63,23 +112,14 @@ async def delete_any_client(request: web.Request) -> web.Response:
 
 
 async def _client_name(request: web.Request) -> str:
-    body = await read_json_object(request) if request.can_read_body else {}
-    unknown = sorted(set(body) - {"name"})
-    if unknown:
-        raise ApiError(
-            422, "unknown_field", f"unknown field(s) {', '.join(unknown)}; allowed: name"
-        )
-    name = body.get("name", "")
-    if not isinstance(name, str) or len(name) > 200:
-        raise ApiError(422, "invalid_value", "name must be a string of at most 200 characters")
-    return name
+    return (await read_body(request, NamedSecret, optional=True)).name
 
 
-def _issued_json(issued: IssuedClient) -> dict[str, Any]:
+def _issued_json(issued: IssuedProductClient) -> IssuedClient:
     return {**client_json(issued.client), "client_secret": issued.secret}
 
 
-def client_json(client: ProductClient) -> dict[str, Any]:
+def client_json(client: ProductClient) -> ClientAnswer:
     return {
         "client_id": client.id,
         "org_id": client.org_id,

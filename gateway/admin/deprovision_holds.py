@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from auth.api_operations import QueryParameter, documented
 from gateway.admin.actor import ACTOR
 from gateway.errors import ApiError
 from gateway.keys import DATABASE
@@ -15,6 +16,17 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/orgs/{org_id}/deprovision-holds")
+@documented(
+    summary="The organization's deprovisioning holds, newest first",
+    tag="Deprovisioning guard",
+    security="admin",
+    query=(
+        QueryParameter(
+            "state", "Only holds in this state.", {"enum": [s.value for s in HoldState]}
+        ),
+    ),
+    errors={400: "state is not one of the states", 404: "no such organization"},
+)
 async def list_holds(request: web.Request) -> web.Response:
     """Newest first; `?state=open|confirmed|rejected`."""
     state = request.query.get("state")
@@ -28,6 +40,12 @@ async def list_holds(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/deprovision-holds/{hold_id}")
+@documented(
+    summary="One hold, with the deprovisions it holds back",
+    tag="Deprovisioning guard",
+    security="admin",
+    errors={404: "no such hold in this organization"},
+)
 async def get_hold(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].read() as conn:
         detail = await deprovision_holds.get_hold(
@@ -37,6 +55,12 @@ async def get_hold(request: web.Request) -> web.Response:
 
 
 @routes.post("/orgs/{org_id}/deprovision-holds/{hold_id}/confirm")
+@documented(
+    summary="Confirm a hold: apply the deprovisions it held back",
+    tag="Deprovisioning guard",
+    security="admin",
+    errors={404: "no such hold in this organization", 409: "the hold is no longer open"},
+)
 async def confirm_hold(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         hold = await deprovision_holds.confirm_hold(
@@ -46,6 +70,12 @@ async def confirm_hold(request: web.Request) -> web.Response:
 
 
 @routes.post("/orgs/{org_id}/deprovision-holds/{hold_id}/reject")
+@documented(
+    summary="Reject a hold: the held members stay as they are",
+    tag="Deprovisioning guard",
+    security="admin",
+    errors={404: "no such hold in this organization", 409: "the hold is no longer open"},
+)
 async def reject_hold(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         hold = await deprovision_holds.reject_hold(

@@ -12,8 +12,17 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.directory.paging import bad_request, check_parameters, parse_limit, single_parameter
-from gateway.errors import ApiError, read_json_object
+from auth.api_operations import documented
+from auth.request_bodies import Model
+from gateway.admin.request_bodies import NewEventEndpoint, Replay
+from gateway.directory.paging import (
+    PAGING_QUERY,
+    bad_request,
+    check_parameters,
+    parse_limit,
+    single_parameter,
+)
+from gateway.errors import ApiError, read_body
 from gateway.keys import DATABASE, SETTINGS
 from seats import event_endpoints, feed
 from seats.errors import InvalidValue
@@ -21,27 +30,26 @@ from seats.webhook_urls import PrivateWebhookUrl
 
 routes = web.RouteTableDef()
 
-_CREATE_FIELDS = {"url", "org_id", "types"}
-
 
 @routes.post("/event-endpoints")
+@documented(
+    summary="Create an event webhook endpoint",
+    description="The signing secret is in this answer only. Bad input is 400 invalid_request.",
+    tag="Event webhooks",
+    security="admin",
+    body=NewEventEndpoint,
+    status=201,
+    errors={400: "a bad url or event type, an unknown field, or a private address"},
+)
 async def create_endpoint(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    _refuse_unknown(body, _CREATE_FIELDS)
-    org_id, types = body.get("org_id"), body.get("types")
-    if org_id is not None and not isinstance(org_id, str):
-        raise bad_request("org_id must be a string (an organization id) or null")
-    if types is not None and not (
-        isinstance(types, list) and all(isinstance(t, str) for t in types)
-    ):
-        raise bad_request('types must be a list of event types, such as ["member.created"]')
+    endpoint_request = await _read(request, NewEventEndpoint)
     try:
         async with request.config_dict[DATABASE].transaction() as conn:
             endpoint = await event_endpoints.create_endpoint(
                 conn,
-                url=body.get("url"),
-                org_id=org_id,
-                types=types,
+                url=endpoint_request.url,
+                org_id=endpoint_request.org_id,
+                types=endpoint_request.types,
                 allow_private_url=request.config_dict[SETTINGS].allow_private_webhook_urls,
             )
     except PrivateWebhookUrl as error:
@@ -53,6 +61,7 @@ async def create_endpoint(request: web.Request) -> web.Response:
 
 
 @routes.get("/event-endpoints")
+@documented(summary="List event webhook endpoints", tag="Event webhooks", security="admin")
 async def list_endpoints(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].read() as conn:
         found = await event_endpoints.list_endpoints(conn)
@@ -60,6 +69,12 @@ async def list_endpoints(request: web.Request) -> web.Response:
 
 
 @routes.get("/event-endpoints/{endpoint_id}")
+@documented(
+    summary="Get an event webhook endpoint",
+    tag="Event webhooks",
+    security="admin",
+    errors={404: "no such endpoint"},
+)
 async def get_endpoint(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].read() as conn:
         endpoint = await event_endpoints.get_endpoint(conn, request.match_info["endpoint_id"])
@@ -67,6 +82,13 @@ async def get_endpoint(request: web.Request) -> web.Response:
 
 
 @routes.delete("/event-endpoints/{endpoint_id}")
+@documented(
+    summary="Delete an event webhook endpoint",
+    tag="Event webhooks",
+    security="admin",
+    status=204,
+    errors={404: "no such endpoint"},
+)
 async def delete_endpoint(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         await event_endpoints.delete_endpoint(conn, request.match_info["endpoint_id"])
@@ -74,6 +96,13 @@ async def delete_endpoint(request: web.Request) -> web.Response:
 
 
 @routes.get("/event-endpoints/{endpoint_id}/deliveries")
+@documented(
+    summary="The endpoint's delivery log, newest first",
+    tag="Event webhooks",
+    security="admin",
+    query=PAGING_QUERY,
+    errors={400: "an unknown or malformed query parameter", 404: "no such endpoint"},
+)
 async def list_deliveries(request: web.Request) -> web.Response:
     """Newest first; `after` is the `next_cursor` of the previous page."""
     check_parameters(request, ("after", "limit"))
@@ -95,13 +124,20 @@ async def list_deliveries(request: web.Request) -> web.Response:
 
 
 @routes.post("/event-endpoints/{endpoint_id}/replay")
+@documented(
+    summary="Deliver again every matching event after an event id",
+    tag="Event webhooks",
+    security="admin",
+    body=Replay,
+    errors={
+        400: "after is missing or not an event id",
+        404: "no such endpoint",
+        410: "after is older than the retention window",
+    },
+)
 async def replay(request: web.Request) -> web.Response:
     """Deliver again every matching event after `after` (an event id); enables the endpoint."""
-    body = await read_json_object(request)
-    _refuse_unknown(body, {"after"})
-    after = body.get("after")
-    if not isinstance(after, str):
-        raise bad_request("after is required: the event id to replay after, such as evt_42")
+    after = (await _read(request, Replay)).after
     try:
         position = feed.parse_cursor(after)
         async with request.config_dict[DATABASE].transaction() as conn:
@@ -147,9 +183,9 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _refuse_unknown(body: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise bad_request(
-            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )
+async def _read(request: web.Request, model: type[Model]) -> Model:
+    """The body, with every refusal a 400 invalid_request (this API's answer to bad input)."""
+    try:
+        return await read_body(request, model)
+    except InvalidValue as error:
+        raise bad_request(error.detail) from None

@@ -1,11 +1,12 @@
 """Admin endpoints for invites: create (holds a seat at once), list, revoke, accept."""
 
-from typing import Any
-
 from aiohttp import web
 
+from auth.api_operations import QueryParameter, documented
+from gateway.admin.request_bodies import InviteAcceptance, NewInvite
+from gateway.admin.responses import InviteAnswer, InviteList, MemberAnswer
 from gateway.admin.seats import member_json
-from gateway.errors import ApiError, read_json_object
+from gateway.errors import ApiError, read_body
 from gateway.keys import DATABASE
 from seats import invites
 from seats.orgs import get_org
@@ -16,24 +17,37 @@ _STATUSES = ["pending", "accepted", "revoked", "expired"]
 
 
 @routes.post("/orgs/{org_id}/invites")
+@documented(
+    summary="Invite someone (the invite holds a seat at once)",
+    tag="Invites",
+    security="admin",
+    body=NewInvite,
+    status=201,
+    response=InviteAnswer,
+    errors={404: "no such organization", 409: "a pending invite or member has this address"},
+)
 async def create_invite(request: web.Request) -> web.Response:
-    body = await read_json_object(request)
-    _refuse_unknown(body, {"email", "role"})
-    if "email" not in body:
-        raise ApiError(422, "invalid_value", "email is required: the address to invite")
-    invites.validate_invite(body["email"], body.get("role"))
+    invite_request = await read_body(request, NewInvite)
     async with request.config_dict[DATABASE].transaction() as conn:
         invite = await invites.create_invite(
             conn,
             request.match_info["org_id"],
-            body["email"],  # type: ignore[arg-type]  # validated above
-            role=body.get("role"),  # type: ignore[arg-type]
+            invite_request.email,
+            role=invite_request.role,
             actor="admin",
         )
     return web.json_response(invite_json(invite), status=201)
 
 
 @routes.get("/orgs/{org_id}/invites")
+@documented(
+    summary="List the organization's invites",
+    tag="Invites",
+    security="admin",
+    query=(QueryParameter("status", "Only invites in this state.", {"enum": _STATUSES}),),
+    response=InviteList,
+    errors={404: "no such organization", 422: "status is not one of the states"},
+)
 async def list_invites(request: web.Request) -> web.Response:
     status = request.query.get("status")
     if status is not None and status not in _STATUSES:
@@ -46,6 +60,13 @@ async def list_invites(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/invites/{invite_id}")
+@documented(
+    summary="Get an invite",
+    tag="Invites",
+    security="admin",
+    response=InviteAnswer,
+    errors={404: "no such invite in this organization"},
+)
 async def get_invite(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].read() as conn:
         invite = await invites.get_invite(
@@ -55,6 +76,13 @@ async def get_invite(request: web.Request) -> web.Response:
 
 
 @routes.delete("/orgs/{org_id}/invites/{invite_id}")
+@documented(
+    summary="Revoke an invite (its seat frees up)",
+    tag="Invites",
+    security="admin",
+    status=204,
+    errors={404: "no such invite in this organization", 409: "the invite is no longer pending"},
+)
 async def revoke_invite(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         await invites.revoke_invite(
@@ -64,27 +92,35 @@ async def revoke_invite(request: web.Request) -> web.Response:
 
 
 @routes.post("/orgs/{org_id}/invites/{invite_id}/accept")
+@documented(
+    summary="Accept an invite: create the member in the invite's seat",
+    tag="Invites",
+    security="admin",
+    body=InviteAcceptance,
+    body_required=False,
+    status=201,
+    response=MemberAnswer,
+    errors={
+        404: "no such invite in this organization",
+        409: "the invite is not pending, or the userName is taken",
+    },
+)
 async def accept_invite(request: web.Request) -> web.Response:
     """Create the member (userName defaults to the invited address); it takes the invite's seat."""
-    body = await read_json_object(request) if request.can_read_body else {}
-    _refuse_unknown(body, {"user_name", "display_name"})
-    for name in ("user_name", "display_name"):
-        value = body.get(name)
-        if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 512):
-            raise ApiError(422, "invalid_value", f"{name} must be a string of 1 to 512 characters")
+    acceptance = await read_body(request, InviteAcceptance, optional=True)
     async with request.config_dict[DATABASE].transaction() as conn:
         member = await invites.accept_invite(
             conn,
             request.match_info["org_id"],
             request.match_info["invite_id"],
-            user_name=body.get("user_name"),  # type: ignore[arg-type]
-            display_name=body.get("display_name"),  # type: ignore[arg-type]
+            user_name=acceptance.user_name,
+            display_name=acceptance.display_name,
             actor="admin",
         )
     return web.json_response(member_json(member), status=201)
 
 
-def invite_json(invite: invites.Invite) -> dict[str, Any]:
+def invite_json(invite: invites.Invite) -> InviteAnswer:
     return {
         "id": invite.id,
         "email": invite.email,
@@ -94,13 +130,3 @@ def invite_json(invite: invites.Invite) -> dict[str, Any]:
         "member_id": invite.member_id,
         "created_at": invite.created_at.isoformat(),
     }
-
-
-def _refuse_unknown(body: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise ApiError(
-            422,
-            "unknown_field",
-            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
-        )

@@ -7,9 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
+from auth.api_operations import documented
 from auth.model import TokenInfo
 from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_token
-from gateway.errors import ApiError, read_json_object
+from gateway.admin.request_bodies import NamedSecret
+from gateway.admin.responses import IssuedScimToken
+from gateway.errors import read_body
 from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
 from seats import connection_telemetry
 from seats import orgs as org_service
@@ -20,11 +23,19 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/orgs/{org_id}/scim-tokens")
+@documented(
+    summary="Issue a SCIM token for the organization's identity provider",
+    description="The token is in this answer only; seatgate keeps its hash.",
+    tag="SCIM tokens",
+    security="admin",
+    body=NamedSecret,
+    body_required=False,
+    status=201,
+    response=IssuedScimToken,
+    errors={404: "no such organization"},
+)
 async def create_scim_token(request: web.Request) -> web.Response:
-    body = await read_json_object(request) if request.can_read_body else {}
-    name = body.get("name", "")
-    if not isinstance(name, str) or len(name) > 200:
-        raise ApiError(422, "invalid_value", "name must be a string of at most 200 characters")
+    name = (await read_body(request, NamedSecret, optional=True)).name
     async with request.config_dict[DATABASE].transaction() as conn:
         issued = await issue_scim_token(conn, request.match_info["org_id"], name=name)
     return web.json_response(
@@ -39,6 +50,12 @@ async def create_scim_token(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/scim-tokens")
+@documented(
+    summary="The organization's SCIM tokens, each with its connection telemetry",
+    tag="SCIM tokens",
+    security="admin",
+    errors={404: "no such organization"},
+)
 async def get_scim_tokens(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     async with request.config_dict[DATABASE].read() as conn:
@@ -52,6 +69,12 @@ async def get_scim_tokens(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/scim-tokens/{token_id}")
+@documented(
+    summary="One SCIM token with its connection telemetry",
+    tag="SCIM tokens",
+    security="admin",
+    errors={404: "no such organization or token"},
+)
 async def get_scim_token(request: web.Request) -> web.Response:
     org_id, token_id = request.match_info["org_id"], request.match_info["token_id"]
     async with request.config_dict[DATABASE].read() as conn:
@@ -65,6 +88,13 @@ async def get_scim_token(request: web.Request) -> web.Response:
 
 
 @routes.delete("/orgs/{org_id}/scim-tokens/{token_id}")
+@documented(
+    summary="Revoke a SCIM token",
+    tag="SCIM tokens",
+    security="admin",
+    status=204,
+    errors={404: "no such organization or token"},
+)
 async def delete_scim_token(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         await revoke_scim_token(conn, request.match_info["org_id"], request.match_info["token_id"])

@@ -3,6 +3,8 @@ waiting over the limit (seats/assignment.py has the rules)."""
 
 from aiohttp import web
 
+from auth.api_operations import documented
+from gateway.admin.responses import MemberAnswer
 from gateway.admin.seats import member_json
 from gateway.keys import DATABASE
 from seats import assignment
@@ -11,6 +13,13 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/orgs/{org_id}/members/{member_id}/release-seat")
+@documented(
+    summary="Release a member's seat (the member waits over the limit, held)",
+    tag="Seats",
+    security="admin",
+    response=MemberAnswer,
+    errors={404: "no such member in this organization", 409: "the member holds no seat"},
+)
 async def release_seat(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         member = await assignment.release_seat(
@@ -20,6 +29,16 @@ async def release_seat(request: web.Request) -> web.Response:
 
 
 @routes.post("/orgs/{org_id}/members/{member_id}/assign-seat")
+@documented(
+    summary="Give a free seat to a member waiting over the limit",
+    tag="Seats",
+    security="admin",
+    response=MemberAnswer,
+    errors={
+        404: "no such member in this organization",
+        409: "no seat is free, or the member is not over the limit",
+    },
+)
 async def assign_seat(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         member = await assignment.assign_seat(

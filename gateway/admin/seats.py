@@ -6,7 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.errors import ApiError, read_json_object
+from auth.api_operations import QueryParameter, documented
+from gateway.admin.request_bodies import CapacityChangeRequest
+from gateway.admin.responses import CapacityChangeAnswer, MemberAnswer, SeatSummaryAnswer
+from gateway.errors import ApiError, read_body
 from gateway.keys import DATABASE
 from seats import alerts, capacity, invites, ledger, outbox, summary
 from seats.alerts import AlertKind
@@ -18,9 +21,27 @@ from seats.storage import member_queries
 routes = web.RouteTableDef()
 
 MAX_PAGE = 500
+_SEAT_STATUSES = [s.value for s in SeatStatus]
+
+
+def _limit(default: int) -> QueryParameter:
+    schema = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": default}
+    return QueryParameter("limit", "Items per page.", schema)
+
+
+_offset = QueryParameter(
+    "offset", "Items to skip.", {"type": "integer", "minimum": 0, "default": 0}
+)
 
 
 @routes.get("/orgs/{org_id}/seats")
+@documented(
+    summary="The organization's seat summary",
+    tag="Seats",
+    security="admin",
+    response=SeatSummaryAnswer,
+    errors={404: "no such organization"},
+)
 async def get_seats(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].read() as conn:
         s = await summary.seat_summary(conn, request.match_info["org_id"])
@@ -45,10 +66,24 @@ def seats_json(s: summary.SeatSummary) -> dict[str, Any]:
 
 
 @routes.get("/orgs/{org_id}/members")
+@documented(
+    summary="Members, optionally by seat status",
+    tag="Seats",
+    security="admin",
+    description="seat_status=pending_invite lists the pending invites as members.",
+    query=(
+        QueryParameter(
+            "seat_status", "Only members with this seat status.", {"enum": _SEAT_STATUSES}
+        ),
+        _limit(100),
+        _offset,
+    ),
+    errors={404: "no such organization", 422: "a query parameter out of range"},
+)
 async def get_members(request: web.Request) -> web.Response:
     """Members, optionally by seat status; `pending_invite` lists the pending invites."""
     org_id = request.match_info["org_id"]
-    status = _choice(request, "seat_status", [s.value for s in SeatStatus])
+    status = _choice(request, "seat_status", _SEAT_STATUSES)
     limit = int_param(request, "limit", default=100, minimum=1, maximum=MAX_PAGE)
     offset = int_param(request, "offset", default=0, minimum=0, maximum=10**9)
     async with request.config_dict[DATABASE].read() as conn:
@@ -68,6 +103,19 @@ async def get_members(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/ledger")
+@documented(
+    summary="The seat ledger: every seat status change, oldest first",
+    tag="Seats",
+    security="admin",
+    query=(
+        _limit(100),
+        QueryParameter(
+            "after", "The next_after of the previous page.", {"type": "integer", "minimum": 0}
+        ),
+        QueryParameter("member_id", "Only this member's entries."),
+    ),
+    errors={404: "no such organization", 422: "a query parameter out of range"},
+)
 async def get_ledger(request: web.Request) -> web.Response:
     """Oldest first; `after` is the last entry id of the previous page (`next_after`)."""
     org_id = request.match_info["org_id"]
@@ -99,6 +147,18 @@ async def get_ledger(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/alerts")
+@documented(
+    summary="The organization's alerts, newest first",
+    tag="Alerts",
+    security="admin",
+    query=(
+        QueryParameter("state", "Only open or closed alerts.", {"enum": ["open", "closed"]}),
+        QueryParameter("kind", "Only alerts of this kind.", {"enum": [k.value for k in AlertKind]}),
+        _limit(100),
+        _offset,
+    ),
+    errors={404: "no such organization", 422: "a query parameter out of range"},
+)
 async def get_alerts(request: web.Request) -> web.Response:
     """Newest first, optionally by `state` (open, closed) and `kind`."""
     org_id = request.match_info["org_id"]
@@ -135,6 +195,18 @@ async def get_alerts(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/deliveries")
+@documented(
+    summary="The alert delivery log",
+    tag="Alerts",
+    security="admin",
+    query=(
+        _limit(100),
+        QueryParameter(
+            "after", "The next_after of the previous page.", {"type": "integer", "minimum": 0}
+        ),
+    ),
+    errors={404: "no such organization", 422: "a query parameter out of range"},
+)
 async def get_deliveries(request: web.Request) -> web.Response:
     """The delivery log: every attempt to send an alert (or other outbox message)."""
     org_id = request.match_info["org_id"]
@@ -163,6 +235,12 @@ async def get_deliveries(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/capacity-changes")
+@documented(
+    summary="Scheduled capacity changes",
+    tag="Seats",
+    security="admin",
+    errors={404: "no such organization"},
+)
 async def get_capacity_changes(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     async with request.config_dict[DATABASE].read() as conn:
@@ -172,23 +250,24 @@ async def get_capacity_changes(request: web.Request) -> web.Response:
 
 
 @routes.post("/orgs/{org_id}/capacity-changes")
+@documented(
+    summary="Schedule a seat limit for a future time",
+    tag="Seats",
+    security="admin",
+    body=CapacityChangeRequest,
+    status=201,
+    response=CapacityChangeAnswer,
+    errors={404: "no such organization", 409: "the seat limit is set by billing"},
+)
 async def schedule_capacity_change(request: web.Request) -> web.Response:
     """Schedule `seat_limit` for `effective_at` (ISO 8601 with a timezone, in the future)."""
-    body = await read_json_object(request)
-    unknown = sorted(set(body) - {"seat_limit", "effective_at"})
-    if unknown or "seat_limit" not in body or "effective_at" not in body:
-        raise ApiError(
-            422,
-            "invalid_value",
-            'send {"seat_limit": <whole number or null>, "effective_at": <ISO 8601 time>}'
-            + (f"; unknown field(s): {', '.join(unknown)}" if unknown else ""),
-        )
-    effective_at = _parse_time("effective_at", body["effective_at"])
+    change_request = await read_body(request, CapacityChangeRequest)
+    effective_at = _parse_time("effective_at", change_request.effective_at)
     async with request.config_dict[DATABASE].transaction() as conn:
         change = await capacity.schedule_capacity_change(
             conn,
             request.match_info["org_id"],
-            body["seat_limit"],  # type: ignore[arg-type]  # validated by the service
+            change_request.seat_limit,
             effective_at=effective_at,
             actor="admin",
         )
@@ -197,6 +276,13 @@ async def schedule_capacity_change(request: web.Request) -> web.Response:
 
 
 @routes.delete("/orgs/{org_id}/capacity-changes/{change_id}")
+@documented(
+    summary="Cancel a scheduled capacity change",
+    tag="Seats",
+    security="admin",
+    status=204,
+    errors={404: "no such change in this organization", 409: "the change is no longer scheduled"},
+)
 async def cancel_capacity_change(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].transaction() as conn:
         await capacity.cancel_scheduled_change(
@@ -205,7 +291,7 @@ async def cancel_capacity_change(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-def change_json(change: capacity.CapacityChange) -> dict[str, Any]:
+def change_json(change: capacity.CapacityChange) -> CapacityChangeAnswer:
     return {
         "id": change.id,
         "seat_limit": change.new_capacity,
@@ -216,7 +302,7 @@ def change_json(change: capacity.CapacityChange) -> dict[str, Any]:
     }
 
 
-def member_json(member: Member) -> dict[str, Any]:
+def member_json(member: Member) -> MemberAnswer:
     return {
         "id": member.id,
         "user_name": member.user_name,

@@ -9,10 +9,18 @@ where the next poll starts. A cursor older than the retention window is a 410.
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from auth.api_operations import QueryParameter, documented
 from auth.client_auth import authenticate_client
 from auth.clients import ProductClient
 from auth.routes import PRODUCT_TOKENS
-from gateway.directory.paging import bad_request, check_parameters, parse_limit, single_parameter
+from gateway.admin.responses import EventFeedPage
+from gateway.directory.paging import (
+    PAGING_QUERY,
+    bad_request,
+    check_parameters,
+    parse_limit,
+    single_parameter,
+)
 from gateway.keys import DATABASE
 from seats import feed
 from seats.directory import org_not_found
@@ -25,6 +33,23 @@ _PARAMETERS = ("after", "limit", "org_id", "types")
 
 
 @routes.get("/events")
+@documented(
+    summary="The ordered feed of what changed",
+    tag="Events",
+    security="client",
+    query=(
+        QueryParameter("after", "The event id to resume after; absent: the oldest event kept."),
+        PAGING_QUERY[1],
+        QueryParameter("org_id", "Only this organization's events."),
+        QueryParameter("types", "Only these event types, comma-separated."),
+    ),
+    response=EventFeedPage,
+    errors={
+        400: "an unknown or malformed query parameter, cursor or type",
+        404: "no such organization, or not one this client may read",
+        410: "after is older than the retention window (cursor_expired)",
+    },
+)
 async def list_events(request: web.Request) -> web.Response:
     check_parameters(request, _PARAMETERS)
     limit = parse_limit(request)

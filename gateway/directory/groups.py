@@ -5,9 +5,13 @@ from typing import Any
 
 from aiohttp import web
 
+from auth.api_operations import documented
+from gateway.admin.responses import page_of
+from gateway.directory.answers import DirectoryGroupAnswer, GroupMemberAnswer
 from gateway.directory.auth import org_read
 from gateway.directory.paging import (
     PAGING_PARAMETERS,
+    PAGING_QUERY,
     check_parameters,
     created_cursor,
     member_cursor,
@@ -27,6 +31,17 @@ _MEMBERS = "members"
 
 
 @routes.get("/orgs/{org_id}/groups")
+@documented(
+    summary="The organization's groups, oldest first",
+    tag="Directory",
+    security="client",
+    query=PAGING_QUERY,
+    response=page_of(DirectoryGroupAnswer),
+    errors={
+        400: "an unknown or malformed query parameter, or a cursor not from this listing",
+        404: "no such organization, or not one this client may read",
+    },
+)
 async def list_groups(request: web.Request) -> web.Response:
     async with org_read(request) as (conn, org_id):
         check_parameters(request, PAGING_PARAMETERS)
@@ -40,6 +55,16 @@ async def list_groups(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/groups/{group_id}")
+@documented(
+    summary="One group",
+    tag="Directory",
+    security="client",
+    response=DirectoryGroupAnswer,
+    errors={
+        400: "a query parameter (this endpoint takes none)",
+        404: "no such organization, or not one this client may read, or no such group",
+    },
+)
 async def get_group(request: web.Request) -> web.Response:
     async with org_read(request) as (conn, org_id):
         check_parameters(request, ())
@@ -48,6 +73,17 @@ async def get_group(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/groups/{group_id}/members")
+@documented(
+    summary="A group's direct members (users and groups), one page at a time",
+    tag="Directory",
+    security="client",
+    query=PAGING_QUERY,
+    response=page_of(GroupMemberAnswer),
+    errors={
+        400: "an unknown or malformed query parameter, or a cursor not from this listing",
+        404: "no such organization, or not one this client may read, or no such group",
+    },
+)
 async def list_group_members(request: web.Request) -> web.Response:
     async with org_read(request) as (conn, org_id):
         check_parameters(request, PAGING_PARAMETERS)

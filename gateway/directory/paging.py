@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from auth.api_operations import QueryParameter
 from gateway.errors import ApiError
 from seats.directory import MAX_PAGE_SIZE, CreatedKey, Page
 
@@ -26,6 +27,15 @@ _DIGITS = re.compile(r"[0-9]{1,7}")
 # Longer than any cursor this API hands out; a longer one is refused before it is decoded.
 _MAX_CURSOR_LENGTH = 512
 _MAX_ID_LENGTH = 64
+
+PAGING_QUERY = (
+    QueryParameter("after", "The next_cursor of the previous page; absent for the first page."),
+    QueryParameter(
+        "limit",
+        "Items per page.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+    ),
+)
 
 
 def bad_request(detail: str) -> ApiError:

@@ -2,13 +2,16 @@
 sees them, with their seat status, why it is so, and their groups."""
 
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
+from auth.api_operations import QueryParameter, documented
+from gateway.admin.responses import page_of
+from gateway.directory.answers import DirectoryUserAnswer
 from gateway.directory.auth import org_read
 from gateway.directory.paging import (
     PAGING_PARAMETERS,
+    PAGING_QUERY,
     bad_request,
     check_parameters,
     created_cursor,
@@ -29,6 +32,29 @@ _FILTERS = ("seat_status", "updated_since")
 
 
 @routes.get("/orgs/{org_id}/users")
+@documented(
+    summary="The organization's users, oldest first",
+    tag="Directory",
+    security="client",
+    query=(
+        *PAGING_QUERY,
+        QueryParameter(
+            "seat_status",
+            "Only users with this seat status.",
+            {"enum": [status.value for status in SeatStatus]},
+        ),
+        QueryParameter(
+            "updated_since",
+            "Only users changed at or after this ISO 8601 time (with a timezone).",
+            {"type": "string", "format": "date-time"},
+        ),
+    ),
+    response=page_of(DirectoryUserAnswer),
+    errors={
+        400: "an unknown or malformed query parameter, or a cursor not from this listing",
+        404: "no such organization, or not one this client may read",
+    },
+)
 async def list_users(request: web.Request) -> web.Response:
     async with org_read(request) as (conn, org_id):
         check_parameters(request, (*PAGING_PARAMETERS, *_FILTERS))
@@ -45,6 +71,16 @@ async def list_users(request: web.Request) -> web.Response:
 
 
 @routes.get("/orgs/{org_id}/users/{user_id}")
+@documented(
+    summary="One user",
+    tag="Directory",
+    security="client",
+    response=DirectoryUserAnswer,
+    errors={
+        400: "a query parameter (this endpoint takes none)",
+        404: "no such organization, or not one this client may read, or no such user",
+    },
+)
 async def get_user(request: web.Request) -> web.Response:
     async with org_read(request) as (conn, org_id):
         check_parameters(request, ())
@@ -52,7 +88,7 @@ async def get_user(request: web.Request) -> web.Response:
     return web.json_response(render_user(user))
 
 
-def render_user(user: DirectoryUser) -> dict[str, Any]:
+def render_user(user: DirectoryUser) -> DirectoryUserAnswer:
     return {
         "id": user.id,
         "user_name": user.user_name,

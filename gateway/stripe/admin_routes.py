@@ -13,27 +13,39 @@ With billing off, each answers 503 `billing_disabled`.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 from aiohttp import web
 
+from auth.api_operations import documented
+from gateway.admin.request_bodies import Attachment, OwnerCheckout, SeatCount
+from gateway.admin.request_bodies import Checkout as CheckoutRequest
 from gateway.admin.seats import change_json
-from gateway.errors import ApiError, read_json_object
+from gateway.errors import read_body
 from gateway.keys import DATABASE
 from gateway.stripe.errors import billing_errors
 from gateway.stripe.settings import billing_of
 from seats.billing import BillingRejected, SubscriptionSnapshot, purchases, service, state
-from seats.billing.owner import validate_owner_email
-from seats.billing.purchases import PRICE_LOOKUP_KEYS, Checkout
-from seats.orgs import validate_seat_number
+from seats.billing.purchases import Checkout
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/orgs/{org_id}/billing/checkout")
+@documented(
+    summary="Start a Stripe Checkout for the organization's seats",
+    tag="Billing",
+    security="admin",
+    body=CheckoutRequest,
+    status=201,
+    errors={
+        404: "no such organization",
+        502: "Stripe is unreachable",
+        503: "billing is off (billing_disabled), or the database is unavailable",
+    },
+)
 async def org_checkout(request: web.Request) -> web.Response:
     billing = billing_of(request)
-    checkout = _checkout(request, await read_json_object(request), set())
+    checkout = _checkout(request, await read_body(request, CheckoutRequest))
     with billing_errors("start the checkout"):
         session = await purchases.start_org_checkout(
             request.config_dict[DATABASE], billing, request.match_info["org_id"], checkout
@@ -42,19 +54,38 @@ async def org_checkout(request: web.Request) -> web.Response:
 
 
 @routes.post("/billing/owner-checkout")
+@documented(
+    summary="Start a Stripe Checkout before the organization exists",
+    tag="Billing",
+    security="admin",
+    body=OwnerCheckout,
+    status=201,
+    errors={
+        502: "Stripe is unreachable",
+        503: "billing is off (billing_disabled), or the database is unavailable",
+    },
+)
 async def owner_checkout(request: web.Request) -> web.Response:
     """A purchase before the org exists: held for `owner_email` until the org is created with
     that `owner_email` (POST /orgs) or attached (POST /orgs/{id}/billing/attach)."""
     billing = billing_of(request)
-    body = await read_json_object(request)
-    checkout = _checkout(request, body, {"owner_email"})
-    email = validate_owner_email(body.get("owner_email"))
+    owner_request = await read_body(request, OwnerCheckout)
+    checkout = _checkout(request, owner_request)
     with billing_errors("start the checkout"):
-        session = await purchases.start_owner_checkout(billing, email, checkout)
+        session = await purchases.start_owner_checkout(billing, owner_request.owner_email, checkout)
     return web.json_response({"id": session.id, "url": session.url}, status=201)
 
 
 @routes.get("/orgs/{org_id}/billing")
+@documented(
+    summary="The organization's subscription as Stripe has it, and the last sync",
+    tag="Billing",
+    security="admin",
+    errors={
+        404: "no such organization",
+        503: "billing is off (billing_disabled), or the database is unavailable",
+    },
+)
 async def get_billing(request: web.Request) -> web.Response:
     overview = await purchases.billing_overview(
         request.config_dict[DATABASE], billing_of(request), request.match_info["org_id"]
@@ -78,24 +109,33 @@ async def get_billing(request: web.Request) -> web.Response:
 
 
 @routes.put("/orgs/{org_id}/billing/seats")
+@documented(
+    summary="Change the seat count on Stripe, then in seatgate",
+    tag="Billing",
+    security="admin",
+    body=SeatCount,
+    errors={
+        404: "no such organization",
+        409: "fewer seats than in use, or no subscription",
+        502: "Stripe is unreachable",
+        503: "billing is off (billing_disabled), or the database is unavailable",
+    },
+)
 async def put_seats(request: web.Request) -> web.Response:
     """Set the seat count on Stripe, then in seatgate. More seats apply now (prorated); fewer
     at the period end (scheduled, admins warned). Stripe refusing or unreachable: 422/502 and
     nothing changed in seatgate."""
     billing = billing_of(request)
-    body = await read_json_object(request)
-    if set(body) != {"seats"}:
-        raise ApiError(422, "invalid_value", 'send {"seats": <whole number>}')
-    validate_seat_number("seats", body["seats"], allow_null=False)
+    seats = (await read_body(request, SeatCount)).seats
     with billing_errors("change the seats"):
         change = await service.change_seats(
-            request.config_dict[DATABASE], billing, request.match_info["org_id"], body["seats"]
+            request.config_dict[DATABASE], billing, request.match_info["org_id"], seats
         )
     push = change.push
     return web.json_response(
         {
             "org_id": change.org.id,
-            "seats": body["seats"],
+            "seats": seats,
             "seat_limit": change.org.seat_limit,
             "effective": push.effective if push else "now",
             "stripe": None
@@ -111,12 +151,20 @@ async def put_seats(request: web.Request) -> web.Response:
 
 
 @routes.post("/orgs/{org_id}/billing/attach")
+@documented(
+    summary="Attach an owner's held purchase to an existing organization",
+    tag="Billing",
+    security="admin",
+    body=Attachment,
+    errors={
+        404: "no such organization or held purchase",
+        409: "the org already has a subscription",
+        503: "billing is off (billing_disabled), or the database is unavailable",
+    },
+)
 async def attach(request: web.Request) -> web.Response:
     billing = billing_of(request)
-    body = await read_json_object(request)
-    if set(body) != {"owner_email"}:
-        raise ApiError(422, "invalid_value", 'send {"owner_email": <the buyer\'s email>}')
-    email = validate_owner_email(body["owner_email"])
+    email = (await read_body(request, Attachment)).owner_email
     attached = await purchases.attach_held_purchase(
         request.config_dict[DATABASE], billing, request.match_info["org_id"], email
     )
@@ -130,33 +178,12 @@ async def attach(request: web.Request) -> web.Response:
     )
 
 
-def _checkout(request: web.Request, body: dict[str, Any], extra: set[str]) -> Checkout:
-    allowed = {"seats", "interval", "success_url", "cancel_url", *extra}
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise ApiError(
-            422,
-            "unknown_field",
-            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}",
-        )
-    validate_seat_number("seats", body.get("seats"), allow_null=False, minimum=1)
-    interval = body.get("interval", "month")
-    if interval not in PRICE_LOOKUP_KEYS:
-        raise ApiError(
-            422, "invalid_value", f"interval must be one of: {', '.join(PRICE_LOOKUP_KEYS)}"
-        )
-    urls = []
-    for name in ("success_url", "cancel_url"):
-        value = body.get(name)
-        parsed = urlparse(value) if isinstance(value, str) else None
-        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ApiError(422, "invalid_value", f"{name} must be an http(s) URL")
-        urls.append(value)
+def _checkout(request: web.Request, body: CheckoutRequest) -> Checkout:
     return Checkout(
-        seats=body["seats"],
-        interval=interval,
-        success_url=urls[0],
-        cancel_url=urls[1],
+        seats=body.seats,
+        interval=body.interval,
+        success_url=body.success_url,
+        cancel_url=body.cancel_url,
         client_key=request.headers.get("Idempotency-Key", "").strip()[:100] or None,
     )
 

@@ -6,23 +6,14 @@ use case.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.keys import DATABASE
 from gateway.stripe.settings import BILLING
 from seats.billing import purchases
-from seats.billing.owner import HeldPurchase, validate_owner_email
+from seats.billing.owner import HeldPurchase
 from seats.model import Org
-
-
-def pop_owner_email(body: dict[str, Any]) -> str | None:
-    """Take `owner_email` out of a create-org body (it is not an org setting), validated."""
-    if "owner_email" not in body:
-        return None
-    return validate_owner_email(body.pop("owner_email"))
 
 
 async def claim_for_new_org(
