@@ -145,7 +145,8 @@ def _user(number: int, resource: Any, line: dict[str, Any]) -> UserLine:
 
     from scim.user_mapping import draft_from_user, user_from_payload
 
-    draft = draft_from_user(user_from_payload(resource, Context.RESOURCE_CREATION_REQUEST))
+    user, _ = user_from_payload(resource, Context.RESOURCE_CREATION_REQUEST)
+    draft = draft_from_user(user)
     source_id = resource.get("id") if isinstance(resource, dict) else None
     return UserLine(
         number,
@@ -161,9 +162,10 @@ def _group(number: int, resource: Any, line: dict[str, Any]) -> GroupLine:
 
     from scim.group_mapping import parse_group
 
-    draft, entries = parse_group(resource, Context.RESOURCE_CREATION_REQUEST)
+    parsed = parse_group(resource, Context.RESOURCE_CREATION_REQUEST)
     source_id = resource.get("id") if isinstance(resource, dict) else None
-    return GroupLine(number, line.get("id", source_id), draft, entries.ids, entries.displays)
+    entries = parsed.entries
+    return GroupLine(number, line.get("id", source_id), parsed.draft, entries.ids, entries.displays)
 
 
 def _names_schema(line: dict[str, Any], schema: str) -> bool:
