@@ -187,6 +187,9 @@ _KINDS = (
 def _kind_and_bounds(info: FieldInfo) -> tuple[str, str]:
     from annotated_types import Ge, Gt, Le, Lt, MinLen
 
+    choices = _choices(info.annotation)
+    if choices:
+        return "choice", ", ".join(f"`{choice}`" for choice in choices)
     # The annotation's and validators' text: `str | None` with the URL check reads as a URL.
     text = f"{info.annotation!r} {info.metadata!r}"
     kind = next((label for key, label in _KINDS if key in text), "string")
@@ -203,6 +206,16 @@ def _kind_and_bounds(info: FieldInfo) -> tuple[str, str]:
         elif isinstance(item, MinLen):
             bounds.append("not empty" if item.min_length == 1 else f">= {item.min_length} chars")
     return kind, ", ".join(bounds) or "-"
+
+
+def _choices(annotation: Any) -> tuple[Any, ...]:
+    """The values of a Literal annotation (also inside `| None`), or ()."""
+    from typing import Literal, get_args, get_origin
+
+    for candidate in (annotation, *get_args(annotation)):
+        if get_origin(candidate) is Literal:
+            return get_args(candidate)
+    return ()
 
 
 def _default(info: FieldInfo) -> str:

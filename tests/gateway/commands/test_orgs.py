@@ -90,13 +90,15 @@ def test_a_database_that_cannot_be_reached_is_one_sentence_without_its_password(
     missing = seatgate(f"sqlite+aiosqlite:///{tmp_path}/no/such/dir.db", "orgs", "list")
     nonsense = seatgate("seatgate.db", "orgs", "list")
 
-    assert unreachable.code == missing.code == nonsense.code == 1
+    assert unreachable.code == missing.code == 1
+    # A value that is no URL at all is a bad setting: refused before the command runs.
+    assert nonsense.code == 2
     assert unreachable.err.startswith(
         "seatgate: cannot use the database postgresql+asyncpg://ops:***@127.0.0.1:1/seatgate: "
     )
     assert "hunter2" not in unreachable.err
     assert f"the directory {tmp_path}/no/such does not exist" in missing.err
-    assert "is not a SQLAlchemy URL" in nonsense.err
+    assert "--database-url: must be a SQLAlchemy URL" in nonsense.err
 
 
 def test_import_from_a_terminal_says_to_redirect_a_file_instead_of_waiting(
