@@ -140,7 +140,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         access_log=None,
-        handler_args={"max_line_size": PARSER_MAX_LINE_BYTES},
+        max_line_size=PARSER_MAX_LINE_BYTES,
     )
     return 0
 
