@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gateway.commands import add_operator_commands
+from gateway.commands.registry import add_operator_commands
 from gateway.config_command import add_config_command, admin_token_notice, cli_flags
 from gateway.identifier_commands import add_identifier_commands
 from gateway.key_commands import add_key_commands, plaintext_refusal, stored_key_refusal
