@@ -86,11 +86,6 @@ def refusals(command: Callable[[argparse.Namespace, Settings], int]) -> Callable
             return _refused(json.loads(error.text or "{}").get("detail", str(error)))
         except CommandFailed as error:
             return _refused(str(error))
-        except sa_exc.ArgumentError:
-            return _refused(
-                "--database-url (or SEATGATE_DATABASE_URL) is not a SQLAlchemy URL, such as "
-                "sqlite+aiosqlite:///seatgate.db or postgresql+asyncpg://user@host/db"
-            )
         except (OSError, sa_exc.OperationalError, sa_exc.InterfaceError) as error:
             cause = getattr(error, "orig", None) or error
             return _refused(f"cannot use the database {_shown(settings.database_url)}: {cause}")
