@@ -306,13 +306,6 @@ class Settings(BaseSettings):
         """A copy with the overrides that are not None (CLI flags left out are None)."""
         return self.replace(**{k: v for k, v in overrides.items() if v is not None})
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """The settings of `environ` (default os.environ); SettingsError names a bad variable."""
-        from gateway.settings_sources import load_settings
-
-        return load_settings(environ).settings
-
 
 def reveal(secret: SecretStr | None) -> str | None:
     """The plain value of a secret setting, for the one place that hands it on."""

@@ -1,8 +1,12 @@
 """Helpers the tests share: admin calls that set up an organization and its credentials."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+
+from gateway.config import Settings
+from gateway.settings_sources import load_settings
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -23,3 +27,8 @@ async def scim_headers_for(client: TestClient, org_id: str) -> dict[str, str]:
     assert response.status == 201, await response.text()
     token = (await response.json())["token"]
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+
+
+def settings_from_env(environ: Mapping[str, str]) -> Settings:
+    """The settings `seatgate serve` would read from `environ` (no CLI flags, no env file)."""
+    return load_settings(environ).settings

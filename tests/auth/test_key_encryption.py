@@ -20,6 +20,7 @@ from gateway.keys import DATABASE
 from seats.storage.database import Database
 from tests.auth.conftest import AddMember, request_token
 from tests.auth.test_introspection import introspect
+from tests.helpers import settings_from_env
 
 PEM_MARKERS = ("-----BEGIN", "PRIVATE KEY")
 
@@ -226,5 +227,5 @@ async def test_without_a_key_the_sqlite_quickstart_warns_and_keeps_pem(
 def test_a_malformed_encryption_key_is_a_settings_error_naming_its_position() -> None:
     good = generate_encryption_key()
     with pytest.raises(SettingsError, match="SEATGATE_KEY_ENCRYPTION_KEYS: key 2 is not"):
-        Settings.from_env({"SEATGATE_KEY_ENCRYPTION_KEYS": f"{good}, not-a-key"})
-    assert Settings.from_env({"SEATGATE_KEY_ENCRYPTION_KEYS": f" {good} "}).key_encryption.enabled
+        settings_from_env({"SEATGATE_KEY_ENCRYPTION_KEYS": f"{good}, not-a-key"})
+    assert settings_from_env({"SEATGATE_KEY_ENCRYPTION_KEYS": f" {good} "}).key_encryption.enabled

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.settings_sources import load_settings
 from tests.auth.conftest import basic, new_product_client
 from tests.helpers import ADMIN_TOKEN, create_org, scim_headers_for
 
@@ -194,7 +195,7 @@ async def test_a_slow_body_that_is_complete_within_the_timeout_is_served(
 def test_the_timeout_defaults_to_30_seconds_and_is_read_from_the_environment() -> None:
     assert Settings().body_read_timeout_seconds == 30.0
     environ = {"SEATGATE_BODY_READ_TIMEOUT_SECONDS": "5.5"}
-    assert Settings.from_env(environ).body_read_timeout_seconds == 5.5
+    assert load_settings(environ).settings.body_read_timeout_seconds == 5.5
 
 
 @contextlib.asynccontextmanager

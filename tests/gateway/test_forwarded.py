@@ -12,7 +12,7 @@ from gateway.config import Settings, SettingsError
 from gateway.forwarded import _client_address
 from gateway.proxy_networks import parse_networks
 from tests.gateway.console.support import path_of, portal_link
-from tests.helpers import create_org
+from tests.helpers import create_org, settings_from_env
 
 PROXY = parse_networks("127.0.0.1")
 # The product-client defaults: 10 failures of one client at one address start a wait.
@@ -71,4 +71,4 @@ def test_the_client_is_the_right_most_address_that_is_no_trusted_proxy():
 
 def test_a_wrong_trusted_proxies_setting_stops_start_up():
     with pytest.raises(SettingsError, match="SEATGATE_TRUSTED_PROXIES"):
-        Settings.from_env({"SEATGATE_TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"})
+        settings_from_env({"SEATGATE_TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"})

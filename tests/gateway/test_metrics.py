@@ -12,6 +12,7 @@ from gateway.config import Settings, reveal
 from gateway.integrations.delivery import DeliveryError
 from gateway.keys import DATABASE
 from gateway.metrics import METRICS, scim_template
+from gateway.settings_sources import load_settings
 from gateway.worker import deliver_due
 from scim.telemetry import profile_of_user_agent
 from seats.outbox import OutboxMessage
@@ -154,5 +155,5 @@ def test_the_idp_profile_comes_from_the_user_agent() -> None:
 
 
 def test_metrics_settings_come_from_the_environment() -> None:
-    assert reveal(Settings.from_env({"SEATGATE_METRICS_TOKEN": "t"}).metrics_token) == "t"
-    assert Settings.from_env({}).metrics_token is None
+    assert reveal(load_settings({"SEATGATE_METRICS_TOKEN": "t"}).settings.metrics_token) == "t"
+    assert load_settings({}).settings.metrics_token is None

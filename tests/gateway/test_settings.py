@@ -8,10 +8,11 @@ from pydantic import SecretStr
 
 from gateway.config import Settings, SettingsError, reveal
 from gateway.settings_sources import load_settings
+from tests.helpers import settings_from_env
 
 
 def test_settings_read_typed_values_from_the_environment() -> None:
-    settings = Settings.from_env(
+    settings = settings_from_env(
         {
             "SEATGATE_PORT": "9000",
             "SEATGATE_SMTP_STARTTLS": "yes",
@@ -26,7 +27,7 @@ def test_settings_read_typed_values_from_the_environment() -> None:
 
 
 def test_an_empty_variable_counts_as_unset() -> None:
-    assert Settings.from_env({"SEATGATE_PORT": "", "SEATGATE_SMTP_HOST": ""}) == Settings()
+    assert settings_from_env({"SEATGATE_PORT": "", "SEATGATE_SMTP_HOST": ""}) == Settings()
 
 
 @pytest.mark.parametrize(
@@ -46,24 +47,24 @@ def test_an_unusable_setting_is_refused_by_name_with_the_value_given(
     name: str, raw: str, message: str
 ) -> None:
     with pytest.raises(SettingsError, match=message) as refused:
-        Settings.from_env({name: raw})
+        settings_from_env({name: raw})
     assert str(refused.value).endswith(f"got {raw!r}")
 
 
 def test_a_refused_secret_is_never_repeated_in_the_message() -> None:
     with pytest.raises(SettingsError, match="SEATGATE_ADMIN_TOKEN: too weak") as refused:
-        Settings.from_env({"SEATGATE_ADMIN_TOKEN": "hunter2"})
+        settings_from_env({"SEATGATE_ADMIN_TOKEN": "hunter2"})
     assert "hunter2" not in str(refused.value)
 
 
 @pytest.mark.parametrize("token", ["change-me", "CHANGEME", "short-token", "secret"])
 def test_a_weak_or_placeholder_admin_token_is_refused(token: str) -> None:
     with pytest.raises(SettingsError, match="at least 16 random characters"):
-        Settings.from_env({"SEATGATE_ADMIN_TOKEN": token})
+        settings_from_env({"SEATGATE_ADMIN_TOKEN": token})
 
 
 def test_secrets_are_held_masked() -> None:
-    settings = Settings.from_env({"SEATGATE_SMTP_PASSWORD": "hunter2-hunter2"})
+    settings = settings_from_env({"SEATGATE_SMTP_PASSWORD": "hunter2-hunter2"})
     assert isinstance(settings.smtp_password, SecretStr)
     assert "hunter2" not in repr(settings)
     assert reveal(settings.smtp_password) == "hunter2-hunter2"
@@ -71,15 +72,15 @@ def test_secrets_are_held_masked() -> None:
 
 def test_a_webhook_disable_window_as_long_as_retention_stops_start_up() -> None:
     with pytest.raises(SettingsError, match="EVENT_ENDPOINT_DISABLE_AFTER_SECONDS"):
-        Settings.from_env(
+        settings_from_env(
             {
                 "SEATGATE_EVENT_RETENTION_DAYS": "2",
                 "SEATGATE_EVENT_ENDPOINT_DISABLE_AFTER_SECONDS": str(3 * 86400),
             }
         )
     with pytest.raises(SettingsError, match="EVENT_RETENTION_DAYS"):
-        Settings.from_env({"SEATGATE_EVENT_RETENTION_DAYS": "0"})
-    assert Settings.from_env({"SEATGATE_EVENT_RETENTION_DAYS": "7"}).event_retention_days == 7
+        settings_from_env({"SEATGATE_EVENT_RETENTION_DAYS": "0"})
+    assert settings_from_env({"SEATGATE_EVENT_RETENTION_DAYS": "7"}).event_retention_days == 7
 
 
 def test_a_cli_flag_wins_over_the_environment_and_says_so() -> None:

@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.settings_sources import load_settings
 from tests.helpers import ADMIN_HEADERS
 
 NOT_PUBLIC = [
@@ -129,4 +130,4 @@ async def test_with_the_opt_in_loopback_receivers_are_taken(client: TestClient) 
 def test_the_opt_in_is_off_unless_the_environment_turns_it_on() -> None:
     assert Settings().allow_private_webhook_urls is False
     environ = {"SEATGATE_ALLOW_PRIVATE_WEBHOOK_URLS": "true"}
-    assert Settings.from_env(environ).allow_private_webhook_urls is True
+    assert load_settings(environ).settings.allow_private_webhook_urls is True
