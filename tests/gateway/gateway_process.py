@@ -40,6 +40,9 @@ def spawn_gateway(
         **os.environ,
         "SEATGATE_ADMIN_TOKEN": ADMIN_TOKEN,
         "SEATGATE_ALLOW_PRIVATE_WEBHOOK_URLS": "true",
+        # stderr is a pipe read only once the process exits: a line per request (the access
+        # log) would fill it and block the gateway's writes.
+        "SEATGATE_LOG_LEVEL": "warning",
         **environment,
     }
     code = "import sys; from gateway.cli import main; sys.exit(main(sys.argv[1:]))"
