@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth.model import LiveToken, TokenInfo
@@ -83,7 +84,8 @@ class ScimTokenCache(Generic[Found]):
 
     An entry lives `ttl_seconds`. A revocation made through this process clears the cache at
     once; another gateway process sharing the database honours it within `ttl_seconds`.
-    Only tokens that were found are kept, by digest, never in the clear.
+    Only tokens that were found are kept, by digest, never in the clear; past `max_entries`
+    the least recently used one makes room.
     """
 
     def __init__(
@@ -91,10 +93,11 @@ class ScimTokenCache(Generic[Found]):
         ttl_seconds: float = 30.0,
         max_entries: int = 10_000,
         failures: FailureLimiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._ttl = ttl_seconds
-        self._max_entries = max_entries
-        self._entries: dict[str, tuple[Found, float]] = {}
+        self._entries: TTLCache[str, Found] = TTLCache(
+            maxsize=max_entries, ttl=ttl_seconds, timer=clock
+        )
         self.failures = failures if failures is not None else scim_failure_limiter()
 
     async def org_for(
@@ -108,10 +111,9 @@ class ScimTokenCache(Generic[Found]):
         address another tenant's stale token shares.
         """
         key = digest(token)
-        now = time.monotonic()
         cached = self._entries.get(key)
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        if cached is not None:
+            return cached
         address = address_key(remote)
         failure_keys = {ADDRESS: address, TOKEN_AT_ADDRESS: f"{address} {key}"}
         retry_after = self.failures.retry_after(failure_keys)
@@ -122,9 +124,7 @@ class ScimTokenCache(Generic[Found]):
             self._entries.pop(key, None)
             self.failures.record_failure(failure_keys)
             return None
-        if len(self._entries) >= self._max_entries:
-            self._entries.clear()
-        self._entries[key] = (found, now + self._ttl)
+        self._entries[key] = found
         return found
 
     def clear(self) -> None:

@@ -52,3 +52,40 @@ async def test_a_valid_token_is_looked_up_from_another_address_and_answered_from
     assert await cache.org_for("valid", lookups.for_token("valid"), remote=IDP) == "org-1"
     # Known good and costing no lookup, a cached token is answered even at the guesser's address.
     assert await cache.org_for("valid", lookups.for_token("valid"), remote=GUESSER) == "org-1"
+
+
+async def test_a_cached_token_is_looked_up_again_after_30_seconds() -> None:
+    clock = ManualClock()
+    cache = ScimTokenCache(failures=scim_failure_limiter(clock=clock), clock=clock)
+    lookups = Lookups({"valid": "org-1"})
+    assert await cache.org_for("valid", lookups.for_token("valid"), remote=IDP) == "org-1"
+    clock.advance(29.9)
+    assert await cache.org_for("valid", lookups.for_token("valid"), remote=IDP) == "org-1"
+    assert lookups.calls == 1
+    # Revoked by another gateway process: this one asks the database again after 30 s.
+    del lookups.known["valid"]
+    clock.advance(0.2)
+    assert await cache.org_for("valid", lookups.for_token("valid"), remote=IDP) is None
+    assert lookups.calls == 2
+
+
+async def test_clearing_the_cache_makes_the_next_request_look_the_token_up() -> None:
+    cache = ScimTokenCache(failures=scim_failure_limiter(clock=ManualClock()))
+    lookups = Lookups({"valid": "org-1"})
+    await cache.org_for("valid", lookups.for_token("valid"), remote=IDP)
+    cache.clear()
+    del lookups.known["valid"]
+    assert await cache.org_for("valid", lookups.for_token("valid"), remote=IDP) is None
+    assert lookups.calls == 2
+
+
+async def test_a_full_cache_makes_room_by_dropping_the_least_recently_used_token() -> None:
+    cache = ScimTokenCache(max_entries=2, failures=scim_failure_limiter(clock=ManualClock()))
+    lookups = Lookups({"a": "org-a", "b": "org-b", "c": "org-c"})
+    for token in ("a", "b", "a", "c"):
+        await cache.org_for(token, lookups.for_token(token), remote=IDP)
+    assert lookups.calls == 3
+    await cache.org_for("a", lookups.for_token("a"), remote=IDP)
+    assert lookups.calls == 3
+    await cache.org_for("b", lookups.for_token("b"), remote=IDP)
+    assert lookups.calls == 4
