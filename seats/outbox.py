@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tenacity import RetryCallState, Retrying, wait_exponential
 
 from seats.clock import utcnow
 from seats.storage import outbox_store
@@ -129,8 +130,14 @@ async def mark_attempt_failed(
 
 
 def backoff(attempts: int, *, base: timedelta, cap: timedelta) -> timedelta:
-    """The wait before the next try after `attempts` failed ones: base, 2x, 4x ... up to cap."""
-    return min(base * (2 ** max(attempts - 1, 0)), cap)
+    """The wait before the next try after `attempts` failed ones: base, 2x, 4x ... up to cap.
+
+    tenacity's wait_exponential asked about one attempt: the schedule is kept in the database
+    (retry_at, next_attempt_at), so no tenacity retry loop runs."""
+    wait = wait_exponential(multiplier=base.total_seconds(), max=cap.total_seconds())
+    state = RetryCallState(Retrying(), fn=None, args=(), kwargs={})
+    state.attempt_number = max(attempts, 1)
+    return timedelta(seconds=wait(state))
 
 
 async def list_deliveries(

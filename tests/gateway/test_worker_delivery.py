@@ -179,6 +179,10 @@ def test_retries_back_off_exponentially_up_to_a_cap() -> None:
         for n in range(1, 11)
     ]
     assert waits == [5, 10, 20, 40, 80, 160, 320, 640, 900, 900]
+    # A long-failing message stays at the cap (2 ** 9999 x 5 s is no timedelta).
+    assert (
+        outbox.backoff(10_000, base=policy.first_retry, cap=policy.max_retry).total_seconds() == 900
+    )
 
 
 async def test_a_receiver_answering_5xx_is_retried_and_410_gives_up(rig: Rig) -> None:
