@@ -108,10 +108,6 @@ async def prepare_stored_keys(conn: AsyncConnection, encryption: KeyEncryption) 
     for kid, sealed in stored.items():
         encryption.unseal(sealed, kid)
     if not encryption.enabled:
-        log.warning(
-            "SEATGATE_KEY_ENCRYPTION_KEYS is not set: the signing keys' private halves are "
-            "stored as plain PEM in the database (docs/tokens.md)"
-        )
         return 0
     plaintext = [kid for kid, sealed in stored.items() if is_plaintext(sealed)]
     for kid in plaintext:

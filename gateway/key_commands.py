@@ -74,6 +74,7 @@ def stored_key_refusal(settings: Settings) -> str | None:
     the app starts (aiohttp's run_app does not clean up after a failed start-up); the app's own
     start-up (gateway/auth_wiring.py) checks again for apps started otherwise."""
     import asyncio
+    import logging
 
     from auth.key_encryption import KeyEncryptionError
 
@@ -81,6 +82,12 @@ def stored_key_refusal(settings: Settings) -> str | None:
         asyncio.run(_prepare(settings))
     except KeyEncryptionError as error:
         return str(error)
+    if not settings.key_encryption.enabled:
+        # Said once, here: the app's own start-up check stays quiet.
+        logging.getLogger("seatgate.keys").warning(
+            "SEATGATE_KEY_ENCRYPTION_KEYS is not set: the signing keys' private halves are "
+            "stored as plain PEM in the database (docs/tokens.md)"
+        )
     return None
 
 

@@ -54,6 +54,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> Gatew
     level = logging.getLevelNamesMapping()[settings.log_level.upper()]
     logging.getLogger("seatgate").setLevel(level)
     root.setLevel(max(level, logging.INFO))
+    # Alembic announces each of its plugins at INFO on every start; its migrations stay.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     return handler
 
 

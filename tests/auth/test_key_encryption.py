@@ -12,6 +12,7 @@ from auth.key_encryption import KeyEncryption, KeyEncryptionError, generate_encr
 from auth.keys import rotate
 from auth.routes import PRODUCT_TOKENS
 from auth.storage import key_store
+from gateway import key_commands
 from gateway.app import create_app
 from gateway.cli import main
 from gateway.config import Settings, SettingsError, reveal
@@ -209,17 +210,22 @@ def test_seatgate_serve_on_postgresql_without_a_key_exits_with_the_reason(
         assert "SEATGATE_ALLOW_PLAINTEXT_SIGNING_KEYS" in capsys.readouterr().err
 
 
-async def test_without_a_key_the_sqlite_quickstart_warns_and_keeps_pem(
+def test_without_a_key_serve_says_once_that_keys_stay_plain_pem(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="seatgate.keys"):
+        assert key_commands.stored_key_refusal(_with_keys(settings, "")) is None
+    assert caplog.text.count("SEATGATE_KEY_ENCRYPTION_KEYS is not set") == 1
+
+
+async def test_without_a_key_the_sqlite_quickstart_keeps_pem_and_issues_tokens(
     aiohttp_client: Any,
     settings: Settings,
     org: dict[str, Any],
     product: dict[str, str],
     add_member: AddMember,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="auth.keys"):
-        plain = await aiohttp_client(create_app(_with_keys(settings, "")))
-    assert "SEATGATE_KEY_ENCRYPTION_KEYS is not set" in caplog.text
+    plain = await aiohttp_client(create_app(_with_keys(settings, "")))
     await add_member(org["id"], "ada")
     assert await _active(plain, product, await _token(plain, product, org["id"]))
 
