@@ -67,11 +67,37 @@ async def test_an_invite_for_an_existing_member_is_refused(database: Database) -
         await world.invite("ann@acme.test")
 
 
-@pytest.mark.parametrize("email", ["", "nobody", "a@b", "two@@acme.test", "sp ace@acme.test"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "nobody",
+        "a@b",
+        "two@@acme.test",
+        "sp ace@acme.test",
+        "dee..jones@acme.test",
+        "dee@-acme.test",
+        "dee@acme.test.",
+        "dee@printer.local",
+    ],
+)
 async def test_an_invite_needs_an_email_address(database: Database, email: str) -> None:
     world = await World.create(database, seat_limit=5)
     with pytest.raises(InvalidValue, match="email must be an email address"):
         await world.invite(email)
+
+
+async def test_a_refused_address_says_what_is_wrong_with_it(database: Database) -> None:
+    world = await World.create(database, seat_limit=5)
+    with pytest.raises(InvalidValue) as refused:
+        await world.invite("dee..jones@acme.test")
+    assert "cannot have two periods in a row" in refused.value.detail
+
+
+async def test_an_internationalized_address_can_be_invited(database: Database) -> None:
+    world = await World.create(database, seat_limit=5)
+    invite = await world.invite("zoë@bücher.example")
+    assert invite.email == "zoë@bücher.example"
 
 
 async def test_revoking_an_invite_frees_its_seat_for_the_oldest_waiting_member(
