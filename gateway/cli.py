@@ -152,15 +152,11 @@ def _refuse(reason: str) -> int:
 
 async def _settle_admin_token(settings: Settings) -> AdminTokenInEffect:
     from auth.admin_tokens import settle_admin_token
+    from gateway.commands.runtime import in_database
     from gateway.config import reveal
-    from seats.storage.database import Database
 
-    database = Database(settings.database_url)
-    try:
-        async with database.transaction() as conn:
-            return await settle_admin_token(conn, reveal(settings.admin_token))
-    finally:
-        await database.dispose()
+    token = reveal(settings.admin_token)
+    return await in_database(settings, lambda conn: settle_admin_token(conn, token))
 
 
 if __name__ == "__main__":

@@ -54,12 +54,7 @@ def describe(row: SetAside) -> str:
 
 
 async def _load(settings: Settings) -> list[SetAside]:
-    from seats.storage.database import Database
+    from gateway.commands.runtime import in_database
     from seats.storage.identifier_store import set_aside
 
-    database = Database(settings.database_url)
-    try:
-        async with database.read() as conn:
-            return await set_aside(conn)
-    finally:
-        await database.dispose()
+    return await in_database(settings, set_aside, write=False)

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from gateway.commands.runtime import in_database
+
 if TYPE_CHECKING:  # imported by the commands, not by `seatgate --help` (gateway/cli.py)
     from auth.keys import Rotation, SigningKey
     from gateway.config import Settings
@@ -162,52 +164,33 @@ def _fail(error: Exception) -> int:
 
 async def _prepare(settings: Settings) -> None:
     from auth.keys import prepare_stored_keys
-    from seats.storage.database import Database
 
-    database = Database(settings.database_url)
-    try:
-        async with database.transaction() as conn:
-            await prepare_stored_keys(conn, settings.key_encryption)
-    finally:
-        await database.dispose()
+    await in_database(settings, lambda conn: prepare_stored_keys(conn, settings.key_encryption))
 
 
 async def _reencrypt(settings: Settings) -> list[str]:
     from auth.keys import reencrypt
-    from seats.storage.database import Database
 
-    database = Database(settings.database_url)
-    try:
-        async with database.transaction() as conn:
-            return await reencrypt(conn, settings.key_encryption)
-    finally:
-        await database.dispose()
+    return await in_database(settings, lambda conn: reencrypt(conn, settings.key_encryption))
 
 
 async def _rotate(settings: Settings, publish_delay: float) -> Rotation:
     from auth.keys import rotate
-    from seats.storage.database import Database
 
-    database = Database(settings.database_url)
-    try:
-        async with database.transaction() as conn:
-            return await rotate(
-                conn,
-                settings.key_encryption,
-                token_lifetime_seconds=settings.token_lifetime_seconds,
-                publish_delay_seconds=publish_delay,
-            )
-    finally:
-        await database.dispose()
+    return await in_database(
+        settings,
+        lambda conn: rotate(
+            conn,
+            settings.key_encryption,
+            token_lifetime_seconds=settings.token_lifetime_seconds,
+            publish_delay_seconds=publish_delay,
+        ),
+    )
 
 
 async def _load(settings: Settings) -> list[SigningKey]:
     from auth.keys import load_keys
-    from seats.storage.database import Database
 
-    database = Database(settings.database_url)
-    try:
-        async with database.read() as conn:
-            return await load_keys(conn, settings.key_encryption)
-    finally:
-        await database.dispose()
+    return await in_database(
+        settings, lambda conn: load_keys(conn, settings.key_encryption), write=False
+    )

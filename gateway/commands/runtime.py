@@ -36,7 +36,7 @@ def run(settings: Settings, work: Work[T], *, write: bool = True) -> T:
     from gateway.migrate import upgrade
 
     upgrade(settings.database_url)
-    return asyncio.run(_in_database(settings, work, write=write))
+    return asyncio.run(in_database(settings, work, write=write))
 
 
 def _check_sqlite_directory(database_url: str) -> None:
@@ -54,7 +54,9 @@ def _check_sqlite_directory(database_url: str) -> None:
             )
 
 
-async def _in_database(settings: Settings, work: Work[T], *, write: bool) -> T:
+async def in_database(settings: Settings, work: Work[T], *, write: bool = True) -> T:
+    """`work` in one transaction (`write`) or one read of a Database of its own, disposed of
+    after."""
     from seats.storage.database import Database
 
     database = Database(settings.database_url)
