@@ -14,6 +14,13 @@ older than the window stop counting: the backoff expires on its own.
 
 IPv6 addresses are keyed by their /64 network (one host usually holds a whole /64). The counts
 live in the process: with several gateway processes each enforces its own limit.
+
+This stays hand-written (issue 14 weighed `limits` and aiolimiter): neither expresses a wait
+that doubles with each failure, aiolimiter has no window of counted events at all, and `limits`'
+moving window could hold the counts but not the latest failure the wait runs from, reads the
+wall clock with no way to pass another (the backoff tests move a clock through 900 s windows),
+and bounds neither its keys (a spray from many addresses would grow it without limit) nor its
+timer thread. What would remain hand-written is most of this module.
 """
 
 import ipaddress

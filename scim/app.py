@@ -194,12 +194,12 @@ async def _authenticate(request: web.Request, handler: Handler) -> web.StreamRes
     request[CONNECTION] = connection
     # Every line logged for the rest of the request names the token's org (gateway/logs.py).
     structlog.contextvars.bind_contextvars(org_id=connection.org_id)
-    wait = request.app[RATE_LIMITER].acquire(token)
-    if wait > 0:
+    limiter = request.app[RATE_LIMITER]
+    if not await limiter.admit(token):
         return _error(
             429,
             "too many requests for this token; retry later",
-            headers={"Retry-After": RateLimiter.retry_after(wait)},
+            headers={"Retry-After": limiter.retry_after},
         )
     request[ORG_ID] = connection.org_id
     return await handler(request)

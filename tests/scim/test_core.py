@@ -1,6 +1,6 @@
 """The framework-free SCIM core: operations called directly as
-`(ScimRequest, ScimContext) -> ScimResponse`, the router, the error mapping, cursors and the
-rate limiter, with no HTTP server."""
+`(ScimRequest, ScimContext) -> ScimResponse`, the router, the error mapping and cursors, with
+no HTTP server (the rate limiter: test_rate_limit.py)."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -14,7 +14,6 @@ from scim import errors, users
 from scim.app import build_router
 from scim.paging import Cursor
 from scim.protocol import ScimContext, ScimRequest, ScimResponse, ScimSettings
-from scim.rate_limit import RateLimiter
 from scim.routing import Router
 from seats import errors as domain
 from seats.orgs import create_org
@@ -134,15 +133,3 @@ def test_a_cursor_round_trips_and_is_url_safe() -> None:
         text = cursor.encode()
         assert text.replace("-", "").replace("_", "").isalnum()
         assert Cursor.decode(text, "userName:a") == cursor
-
-
-def test_the_token_bucket_refills_at_its_rate() -> None:
-    now = [0.0]
-    limiter = RateLimiter(2.0, 2, clock=lambda: now[0])
-    assert limiter.acquire("t") == 0 and limiter.acquire("t") == 0
-    wait = limiter.acquire("t")
-    assert wait == pytest.approx(0.5)
-    assert RateLimiter.retry_after(wait) == "1"
-    now[0] += 0.5
-    assert limiter.acquire("t") == 0
-    assert limiter.acquire("other") == 0
