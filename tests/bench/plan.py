@@ -9,9 +9,12 @@ from dataclasses import dataclass, replace
 # IdPs provision one user per request; 16 in flight is what the issue asks for POST /Users.
 CREATE_CONCURRENCY = 16
 TOKEN_CONCURRENCY = 16
+# Deprovisioning (DELETE, PATCH active: false) at the same concurrency as provisioning.
+DEPROVISION_CONCURRENCY = 16
 BATCH = 100  # members added per PATCH
 FILTER_CHECKPOINT = 10_000  # a filter row is measured here too, when the run goes past it
 GROUP_SIZE = 10_000
+LIMITED_SEATS = 50_000  # the seat limit of the second org, which the limited-org row fills
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Plan:
     group_gets: int
     full_group_gets: int
     tokens: int
+    deprovisions: int  # users created for, then deleted (and as many deactivated)
+    limited_creates: int  # POST /Users into the org with a seat limit
     create_seconds: float  # for all creates on one server
     step_seconds: float  # for each other step
     feed: bool = True  # a consumer follows seatgate's event feed during the creates
@@ -50,6 +55,8 @@ FULL = Plan(
     group_gets=200,
     full_group_gets=20,
     tokens=2_000,
+    deprovisions=2_000,
+    limited_creates=10_000,
     create_seconds=150,
     step_seconds=30,
 )
@@ -62,6 +69,8 @@ QUICK = Plan(
     group_gets=50,
     full_group_gets=10,
     tokens=300,
+    deprovisions=500,
+    limited_creates=1_000,
     create_seconds=30,
     step_seconds=6,
 )

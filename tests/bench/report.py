@@ -35,8 +35,15 @@ def _table(header: list[str], lines: Iterable[list[str]]) -> list[str]:
     return out
 
 
-def _notes(result: Result) -> str:
+# Rows whose throughput is also divided by the same server's POST /Users row (issue 15: the
+# deprovisioning rows at least POST's throughput; the limited org the same figures as unlimited).
+_VERSUS_POST = ("limited_create", "delete", "deactivate")
+
+
+def _notes(result: Result, created: Result | None = None) -> str:
     notes = []
+    if created is not None and result.throughput and created.throughput:
+        notes.append(f"req/s ÷ POST /Users: {result.throughput / created.throughput:.2f}x")
     if result.note:
         notes.append(result.note)
     if result.stopped_by_time:
@@ -81,7 +88,8 @@ def step_table(plan: Plan, runs: dict[str, TargetRun]) -> list[str]:
             for name in _COMPARED:
                 mine = figures[name](result)
                 line += [_ratio(mine, None if b is None else figures[name](b)) for b in bases]
-            line.append(_notes(result))
+            created = run.results.get("create") if key in _VERSUS_POST else None
+            line.append(_notes(result, created))
             lines.append(line)
     return _table(header, lines)
 

@@ -1,17 +1,19 @@
 """One server, start to finish: start it, run every step it can answer in order, read its memory.
 
 Order: creates up to each filter checkpoint with the filter measured there, one consumer
-following seatgate's event feed alongside each leg of creates (feed.py); the list page; the
-group (created, filled by PATCH in batches, one member removed at a time, read without and with
-its members); token issuance. A step the server cannot do is n/a; a step that fails, or whose
-set-up failed, is an error row. Nothing one server does stops the others from being measured.
+following seatgate's event feed alongside each leg of creates (feed.py); creates into a second
+org that has a seat limit; the list page; the group (created, filled by PATCH in batches, one
+member removed at a time, read without and with its members); token issuance; deprovisioning
+(DELETE, then PATCH active: false, each over users created for it and only for it). A step the
+server cannot do is n/a; a step that fails, or whose set-up failed, is an error row. Nothing one
+server does stops the others from being measured.
 """
 
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +21,13 @@ import aiohttp
 from tests.bench import load, steps, targets
 from tests.bench.feed import FeedFollower, FeedReading
 from tests.bench.load import Result
-from tests.bench.plan import BATCH, CREATE_CONCURRENCY, Plan
+from tests.bench.plan import (
+    BATCH,
+    CREATE_CONCURRENCY,
+    DEPROVISION_CONCURRENCY,
+    LIMITED_SEATS,
+    Plan,
+)
 from tests.bench.servers import ServerProcess
 from tests.bench.targets import Session
 
@@ -29,6 +37,9 @@ Able = Callable[[str], bool]
 # The capability each row needs (targets.ABILITIES says which server has which).
 NEEDS = {
     "create": "users",
+    "limited_create": "limited",
+    "delete": "deprovision",
+    "deactivate": "deprovision",
     "feed": "feed",
     "filter": "reads",
     "list": "reads",
@@ -45,6 +56,9 @@ def rows(plan: Plan) -> list[tuple[str, str]]:
     size = plan.group_size
     return [
         ("create", "POST /Users"),
+        ("limited_create", f"POST /Users, an org with a seat limit of {LIMITED_SEATS:,}"),
+        ("delete", "DELETE /Users/{id}"),
+        ("deactivate", "PATCH /Users/{id} active: false"),
         *([("feed", "GET /directory/v1/events, followed during POST /Users")] if plan.feed else []),
         *[(f"filter@{n}", f"GET /Users?filter=userName eq, {n:,} users") for n in plan.checkpoints],
         ("list", "GET /Users, a page of 100"),
@@ -107,6 +121,8 @@ async def _measure(server: ServerProcess, s: Session, plan: Plan, run: TargetRun
             async with _following(server, s, plan, able) as follower:
                 await _create_and_filter(http, s, users, plan, run, able, follower)
             run.memory["rss_after_creates"] = server.memory_mb().get("VmRSS", 0.0)
+        if able("limited_create"):
+            await _limited_creates(http, s, plan, run)
         if able("list"):
             log.info("%s: list pages", s.key)
             run.results["list"] = await steps.list_page(http, s, users, plan)
@@ -114,6 +130,7 @@ async def _measure(server: ServerProcess, s: Session, plan: Plan, run: TargetRun
         if able("tokens"):
             log.info("%s: tokens", s.key)
             run.results["tokens"] = await steps.issue_tokens(http, s, users, plan)
+        await _deprovision(http, s, plan, run, able)
         run.memory["peak"] = server.memory_mb().get("VmHWM", 0.0)
         run.memory["load_end"] = _load_average()
 
@@ -216,6 +233,43 @@ async def _groups(
             result = run.results[row]
             if result is not None:
                 result.note = f"a group of {len(in_group):,} members only"
+
+
+async def _limited_creates(
+    http: aiohttp.ClientSession, s: Session, plan: Plan, run: TargetRun
+) -> None:
+    """POST /Users into the second org, whose seat limit the creates stay below."""
+    log.info("%s: creating %d users in the limited org", s.key, plan.limited_creates)
+    limited = replace(s, scim_headers=s.limited_scim_headers or {})
+    users = steps.Users(plan.limited_creates)
+    created = await steps.create_users(
+        http, limited, users, plan.limited_creates, plan.create_seconds
+    )
+    created.note = f"seat_limit {LIMITED_SEATS:,}"
+    run.results["limited_create"] = created
+
+
+async def _deprovision(
+    http: aiohttp.ClientSession, s: Session, plan: Plan, run: TargetRun, able: Able
+) -> None:
+    """DELETE, then PATCH active: false, each over users created for it (after every other
+    step, so that they change no other row)."""
+    first = plan.users
+    for row, measure in (("delete", steps.delete_users), ("deactivate", steps.deactivate_users)):
+        if not able(row):
+            continue
+        log.info("%s: %s of %d users", s.key, row, plan.deprovisions)
+        ids = await steps.users_for(http, s, first, plan.deprovisions, plan.create_seconds)
+        first += plan.deprovisions
+        if not ids:
+            run.results[row] = load.failed(
+                "none of the users for it could be created", DEPROVISION_CONCURRENCY
+            )
+            continue
+        result = await measure(http, s, ids, plan)
+        if len(ids) < plan.deprovisions:
+            result.note = f"{len(ids):,} users only"
+        run.results[row] = result
 
 
 def _load_average() -> float:

@@ -11,7 +11,13 @@ import aiohttp
 
 from tests.bench import load
 from tests.bench.load import Req, Result
-from tests.bench.plan import BATCH, CREATE_CONCURRENCY, TOKEN_CONCURRENCY, Plan
+from tests.bench.plan import (
+    BATCH,
+    CREATE_CONCURRENCY,
+    DEPROVISION_CONCURRENCY,
+    TOKEN_CONCURRENCY,
+    Plan,
+)
 from tests.bench.targets import Session
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -72,6 +78,63 @@ async def create_users(
     )
     users.attempted = result.next_index
     return result
+
+
+async def users_for(
+    http: aiohttp.ClientSession, s: Session, first: int, count: int, time_limit: float
+) -> list[str]:
+    """Unmeasured creates of users `first` .. `first + count - 1` for a step that uses them up
+    (DELETE, deactivation): the ids of those created."""
+    users = Users(first + count)
+    users.attempted = first
+    await create_users(http, s, users, first + count, time_limit)
+    return [str(users.ids[i]) for i in users.created()]
+
+
+async def delete_users(
+    http: aiohttp.ClientSession, s: Session, ids: list[str], plan: Plan
+) -> Result:
+    """DELETE /Users/{id}, each user once, as an IdP deprovisions: 204 with no body."""
+
+    def make(i: int) -> Req:
+        return Req("DELETE", f"{s.scim}/Users/{ids[i]}", headers=s.scim_headers)
+
+    def deleted(i: int, status: int, body: bytes) -> str | None:
+        return None if status == 204 else f"HTTP {status} (expected 204): {body[:160]!r}"
+
+    return await _timed(
+        http, s, len(ids), make, deleted, DEPROVISION_CONCURRENCY, plan.create_seconds
+    )
+
+
+# Okta deactivates with a path-less replace (Entra sends path "active" and the string "False").
+DEACTIVATE = json.dumps(
+    {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "value": {"active": False}}]}
+).encode()
+
+
+async def deactivate_users(
+    http: aiohttp.ClientSession, s: Session, ids: list[str], plan: Plan
+) -> Result:
+    """PATCH /Users/{id} `active: false` the way Okta sends it: 204, or 200 with active false."""
+
+    def make(i: int) -> Req:
+        return Req("PATCH", f"{s.scim}/Users/{ids[i]}", DEACTIVATE, headers=s.scim_headers)
+
+    def inactive(i: int, status: int, body: bytes) -> str | None:
+        if status == 204:
+            return None
+        if status != 200:
+            return f"HTTP {status} (expected 200 or 204): {body[:160]!r}"
+        try:
+            active = json.loads(body).get("active")
+        except (ValueError, AttributeError):
+            return f"the body is not a JSON object: {body[:160]!r}"
+        return None if active is False else f"active is {active!r} after the PATCH"
+
+    return await _timed(
+        http, s, len(ids), make, inactive, DEPROVISION_CONCURRENCY, plan.create_seconds
+    )
 
 
 async def filter_by_user_name(
@@ -187,15 +250,8 @@ async def issue_tokens(http: aiohttp.ClientSession, s: Session, users: Users, pl
     def has_token(i: int, body: Any) -> str | None:
         return None if isinstance(body, dict) and body.get("access_token") else "no access_token"
 
-    return await load.run(
-        http,
-        count=plan.tokens,
-        concurrency=TOKEN_CONCURRENCY,
-        make=make,
-        check=load.expect(200, then=has_token),
-        time_limit=plan.step_seconds,
-        cpu_clock=s.cpu_clock,
-    )
+    check = load.expect(200, then=has_token)
+    return await _timed(http, s, plan.tokens, make, check, TOKEN_CONCURRENCY, plan.step_seconds)
 
 
 async def _latency(
@@ -210,12 +266,25 @@ async def _sequential(
     http: aiohttp.ClientSession, s: Session, plan: Plan, count: int, make: Any, check: load.Check
 ) -> Result:
     """One request at a time: p50 is the time to serve one request, without queueing."""
+    return await _timed(http, s, count, make, check, 1, plan.step_seconds)
+
+
+async def _timed(
+    http: aiohttp.ClientSession,
+    s: Session,
+    count: int,
+    make: Any,
+    check: load.Check,
+    concurrency: int,
+    time_limit: float,
+) -> Result:
+    """`count` requests at `concurrency`, with the server's CPU time per request."""
     return await load.run(
         http,
         count=count,
-        concurrency=1,
+        concurrency=concurrency,
         make=make,
         check=check,
-        time_limit=plan.step_seconds,
+        time_limit=time_limit,
         cpu_clock=s.cpu_clock,
     )

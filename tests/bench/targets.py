@@ -6,9 +6,10 @@
 - `ceiling`: a bare aiohttp handler that parses a SCIM user and answers 201 (ceiling_server.py).
 
 For seatgate, set-up goes through the admin API: one organization without a seat limit, a SCIM
-token, and a product client for token issuance and the event feed. A set-up call that fails (an
-endpoint not written yet) does not stop the run: the steps that needed it show the failure as an
-error row.
+token, and a product client for token issuance and the event feed; and a second organization
+with a seat limit (plan.LIMITED_SEATS) and a SCIM token of its own, for the limited-org row. A
+set-up call that fails (an endpoint not written yet) does not stop the run: the steps that
+needed it show the failure as an error row.
 """
 
 import base64
@@ -24,6 +25,7 @@ from typing import Any
 
 import aiohttp
 
+from tests.bench.plan import LIMITED_SEATS
 from tests.bench.postgres import throwaway_cluster
 from tests.bench.servers import ServerProcess, free_port
 
@@ -43,10 +45,13 @@ LABELS = {
     "ceiling": "bare aiohttp (ceiling)",
 }
 # What each kind of server can be asked; the other steps show n/a.
+SEATGATE_ABILITIES = frozenset(
+    {"users", "limited", "deprovision", "reads", "groups", "tokens", "feed"}
+)
 ABILITIES = {
-    "sqlite": frozenset({"users", "reads", "groups", "tokens", "feed"}),
-    "postgres": frozenset({"users", "reads", "groups", "tokens", "feed"}),
-    "peer": frozenset({"users", "reads", "groups"}),
+    "sqlite": SEATGATE_ABILITIES,
+    "postgres": SEATGATE_ABILITIES,
+    "peer": frozenset({"users", "reads", "groups", "deprovision"}),
     "ceiling": frozenset({"users"}),
 }
 
@@ -60,6 +65,8 @@ class Session:
     scim_headers: dict[str, str]
     org_id: str | None = None
     product_headers: dict[str, str] | None = None
+    # SCIM headers for the second org, the one with a seat limit (seatgate only).
+    limited_scim_headers: dict[str, str] | None = None
     # Why a capability is unusable although the server should have it (a set-up call failed).
     broken: dict[str, str] = field(default_factory=dict)
     # The server process's CPU seconds so far (PostgreSQL's own processes are not counted).
@@ -79,6 +86,7 @@ async def launch(key: str, workdir: Path) -> AsyncIterator[tuple[ServerProcess, 
         await server.wait_ready(ready)
         if key in ("sqlite", "postgres"):
             session = await seatgate_session(key, server.base_url)
+            await _limited_org(session, server.base_url)
         elif key == "peer":
             session = Session(key, "/v2", {"Content-Type": SCIM_MEDIA_TYPE})
         else:
@@ -123,6 +131,10 @@ def seatgate_env() -> dict[str, str]:
         "SEATGATE_ADMIN_TOKEN": ADMIN_TOKEN,
         "SEATGATE_SCIM_RATE_LIMIT_PER_SECOND": NO_RATE_LIMIT,
         "SEATGATE_SCIM_RATE_LIMIT_BURST": NO_RATE_LIMIT,
+        # The mass-deprovisioning guard likewise: past its count it would hold the DELETE
+        # and deactivation rows' requests for an admin instead of freeing seats.
+        "SEATGATE_DEPROVISION_GUARD_SHARE": "1",
+        "SEATGATE_DEPROVISION_GUARD_COUNT": NO_RATE_LIMIT,
         # As a deployment runs (serve refuses plaintext signing keys on PostgreSQL).
         "SEATGATE_KEY_ENCRYPTION_KEYS": KEY_ENCRYPTION_KEY,
     }
@@ -169,14 +181,40 @@ async def seatgate_session(key: str, base_url: str) -> Session:
     return session
 
 
+async def _limited_org(session: Session, base_url: str) -> None:
+    """The second org: seat_limit set through PATCH /admin/v1/orgs/{id}, and its SCIM token."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with aiohttp.ClientSession(base_url, headers=admin) as http:
+        org, problem = await _post(http, "/admin/v1/orgs", {"name": "Bench limited"})
+        if org is not None:
+            path = f"/admin/v1/orgs/{org['id']}"
+            org, problem = await _send(http, "PATCH", path, {"seat_limit": LIMITED_SEATS}, 200)
+        if org is not None:
+            path = f"/admin/v1/orgs/{org['id']}/scim-tokens"
+            token, problem = await _post(http, path, {})
+            if token is not None:
+                session.limited_scim_headers = {
+                    **session.scim_headers,
+                    "Authorization": f"Bearer {token['token']}",
+                }
+                return
+        session.broken["limited"] = problem
+
+
 async def _post(
     http: aiohttp.ClientSession, path: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, str]:
+    return await _send(http, "POST", path, body, 201)
+
+
+async def _send(
+    http: aiohttp.ClientSession, method: str, path: str, body: dict[str, Any], status: int
+) -> tuple[dict[str, Any] | None, str]:
     try:
-        async with http.post(path, json=body) as response:
+        async with http.request(method, path, json=body) as response:
             text = await response.text()
-            if response.status != 201:
-                return None, f"set-up POST {path}: HTTP {response.status} {text[:160]}"
+            if response.status != status:
+                return None, f"set-up {method} {path}: HTTP {response.status} {text[:160]}"
             return json.loads(text), ""
     except (aiohttp.ClientError, ValueError) as exc:
-        return None, f"set-up POST {path}: {type(exc).__name__}: {exc}"
+        return None, f"set-up {method} {path}: {type(exc).__name__}: {exc}"
