@@ -81,6 +81,11 @@ orgs = sa.Table(
     sa.Column("deprovision_guard_share", sa.Float, nullable=True),
     sa.Column("deprovision_guard_count", sa.Integer, nullable=True),
     sa.Column("deprovision_guard_window_seconds", sa.Integer, nullable=True),
+    # Non-exempt members in `active` and in `over_limit`, which every seat decision reads. Kept
+    # by triggers on members (migration 0009), so that every writer keeps them, bulk or not;
+    # never written by the application.
+    sa.Column("seats_active", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("seats_over_limit", sa.Integer, nullable=False, server_default="0"),
     _created(),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -8,7 +8,6 @@ deployments run one gateway process, whose writers queue for SQLite's single wri
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
@@ -29,15 +28,6 @@ from seats.storage.member_queries import list_members
 from tests.gateway.alert_receivers import SmtpSink, WebhookSink
 
 CAPACITY, REQUESTS = 50, 200
-
-
-@pytest.fixture
-async def gateways(database_url: str) -> AsyncIterator[list[Database]]:
-    first = Database(database_url)
-    second = first if first.is_sqlite else Database(database_url)
-    yield [first, second]
-    for database in {first, second}:
-        await database.dispose()
 
 
 async def test_200_concurrent_creates_into_a_50_seat_org_seat_exactly_50_and_alert_once(
