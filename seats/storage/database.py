@@ -84,6 +84,10 @@ class Database:
                     yield conn
             # The next writer starts while this commit waits for its (shared) fsync.
             if self._wal_sync is not None:
+                # Statements run inline, so this transaction ran without yielding: requests
+                # that arrived meanwhile start now, and `busy` counts them. Without this
+                # yield every commit under load looked alone and fsynced on the loop.
+                await asyncio.sleep(0)
                 await self._wal_sync.durable(alone=not self._busy())
         else:
             async with self._begin(callbacks, immediate=False) as conn:
