@@ -158,6 +158,7 @@ def alert_handlers(
             bundle.webhook_url,
             webhook_payload(bundle, delivery_id=delivery_id),
             secret=bundle.webhook_secret,
+            signing=bundle.webhook_signing,
             delivery_id=delivery_id,
         )
 

@@ -2,12 +2,13 @@
 
 Each event is POSTed as `json.dumps(feed_event(event))` with `webhook-id` (the event id, the
 same on every retry, so a receiver drops duplicates by it), `webhook-timestamp` and
-`webhook-signature` (`standardwebhooks.Webhook(secret).sign`). A pass (`deliver_events`) leases
-the due endpoints (seats/event_endpoints.py: two processes never deliver one endpoint at once),
-sends each one's next events in order, and stops an endpoint at its first failure, which backs
-off; it commits after every event, so a process killed at any point redelivers at most the
-event it was sending (at least once, never a gap). `EventDeliveryLoop` runs passes in the
-gateway's worker, by poll (`worker_poll_seconds`): events have no wake-up of their own.
+`webhook-signature` (`standard_headers` of gateway/integrations/webhooks.py, which signs the
+alert webhooks too). A pass (`deliver_events`) leases the due endpoints
+(seats/event_endpoints.py: two processes never deliver one endpoint at once), sends each one's
+next events in order, and stops an endpoint at its first failure, which backs off; it commits
+after every event, so a process killed at any point redelivers at most the event it was
+sending (at least once, never a gap). `EventDeliveryLoop` runs passes in the gateway's worker,
+by poll (`worker_poll_seconds`): events have no wake-up of their own.
 """
 
 import asyncio
@@ -23,9 +24,9 @@ from datetime import datetime, timedelta
 import aiohttp
 import structlog
 from aiohttp import web
-from standardwebhooks import Webhook
 
 from gateway.config import Settings
+from gateway.integrations.webhooks import standard_headers
 from gateway.keys import DATABASE, SETTINGS
 from gateway.metrics import METRICS, GatewayMetrics
 from seats import event_endpoints
@@ -64,13 +65,8 @@ class PassReport:
 def signed_request(secret: str, event: StoredEvent, *, at: datetime) -> tuple[str, dict[str, str]]:
     """The body and headers of one delivery, signed at `at` (wall-clock time)."""
     body = json.dumps(feed_event(event))
-    msg_id = event_id(event.position)
-    return body, {
-        "content-type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(msg_id, at, body),
-    }
+    headers = standard_headers(secret, event_id(event.position), body, at=at)
+    return body, {"content-type": "application/json", **headers}
 
 
 class EventPoster:

@@ -25,6 +25,7 @@ from seats import event_log
 from seats.clock import new_id, utcnow
 from seats.errors import NotFound
 from seats.events import AlertRaised
+from seats.model import WebhookSigning
 from seats.orgs import lock_org
 from seats.storage import alert_store, org_store
 from seats.storage.alert_store import CLOSED, OPEN, Alert, AlertKind
@@ -47,6 +48,7 @@ class AlertBundle:
     admin_emails: tuple[str, ...]
     webhook_url: str | None
     webhook_secret: str | None
+    webhook_signing: WebhookSigning
     alerts: list[Alert]
 
 
@@ -204,6 +206,7 @@ async def bundle_for_delivery(
         admin_emails=org.admin_emails,
         webhook_url=org.webhook_url,
         webhook_secret=secret,
+        webhook_signing=org.webhook_signing,
         alerts=await alert_store.find_by_ids(conn, org_id, alert_ids),
     )
 

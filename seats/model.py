@@ -18,6 +18,13 @@ class SeatPolicy(StrEnum):
     AUTO_EXPAND = "auto_expand"
 
 
+class WebhookSigning(StrEnum):
+    """How an org's alert webhooks are signed (seats/alert_signing.py has the secret's rule)."""
+
+    STANDARD = "standard"  # Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature
+    LEGACY = "legacy"  # Seatgate-Signature: t=<unix>,v1=<hex HMAC-SHA256>, for older receivers
+
+
 DEFAULT_EXEMPT_USER_TYPES = ("Guest", "ServiceAccount")
 
 # The widest `display` stored for a group member; longer ones are refused at the SCIM edge.
@@ -43,6 +50,7 @@ class Org:
     deprovision_guard_share: float | None = None
     deprovision_guard_count: int | None = None
     deprovision_guard_window_seconds: int | None = None
+    webhook_signing: WebhookSigning = WebhookSigning.STANDARD
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from seats.alert_signing import check_webhook_secret
 from seats.clock import new_id, utcnow
 from seats.directory import CreatedKey, Page
 from seats.errors import InvalidValue, NotFound
-from seats.model import DEFAULT_EXEMPT_USER_TYPES, Org, SeatPolicy
+from seats.model import DEFAULT_EXEMPT_USER_TYPES, Org, SeatPolicy, WebhookSigning
 from seats.storage import org_store
 from seats.storage.org_store import OrgLock
 
 MAX_SEAT_LIMIT = 10_000_000
 
 _LOCK = OrgLock()
+_SIGNING_SETTINGS = frozenset({"webhook_secret", "webhook_signing"})
 
 
 async def create_org(
@@ -29,11 +31,13 @@ async def create_org(
     admin_emails: tuple[str, ...] = (),
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
+    webhook_signing: str = WebhookSigning.STANDARD,
     invite_expiry_days: int = 7,
     deprovision_guard_share: float | None = None,
     deprovision_guard_count: int | None = None,
     deprovision_guard_window_seconds: int | None = None,
 ) -> Org:
+    check_webhook_secret(WebhookSigning(webhook_signing), webhook_secret)
     now = utcnow()
     org = Org(
         id=new_id(),
@@ -50,6 +54,7 @@ async def create_org(
         deprovision_guard_share=deprovision_guard_share,
         deprovision_guard_count=deprovision_guard_count,
         deprovision_guard_window_seconds=deprovision_guard_window_seconds,
+        webhook_signing=WebhookSigning(webhook_signing),
     )
     await org_store.insert(conn, org, webhook_secret=webhook_secret)
     return org
@@ -94,12 +99,26 @@ async def lock_org(conn: AsyncConnection, org_id: str) -> Org:
 
 
 async def update_org(conn: AsyncConnection, org_id: str, changes: Mapping[str, Any]) -> Org:
-    """Write already-validated settings (the seat engine validates capacity changes)."""
+    """Write already-validated settings (the seat engine validates capacity changes); a
+    changed alert webhook secret or signing scheme is checked against the other's value."""
     if not changes:
         return await get_org(conn, org_id)
+    if changes.keys() & _SIGNING_SETTINGS:
+        await _check_signing(conn, org_id, changes)
     if not await org_store.update(conn, org_id, changes, now=utcnow()):
         raise NotFound(f"organization {org_id} does not exist")
     return await get_org(conn, org_id)
+
+
+async def _check_signing(conn: AsyncConnection, org_id: str, changes: Mapping[str, Any]) -> None:
+    found = await org_store.find_with_webhook_secret(conn, org_id)
+    if found is None:
+        raise NotFound(f"organization {org_id} does not exist")
+    org, secret = found
+    check_webhook_secret(
+        WebhookSigning(changes.get("webhook_signing", org.webhook_signing)),
+        changes.get("webhook_secret", secret),
+    )
 
 
 def validate_seat_number(name: str, value: Any, *, allow_null: bool, minimum: int = 0) -> None:

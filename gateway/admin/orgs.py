@@ -150,6 +150,7 @@ def org_json(org: Org) -> OrgAnswer:
         "exempt_user_types": list(org.exempt_user_types),
         "admin_emails": list(org.admin_emails),
         "webhook_url": org.webhook_url,
+        "webhook_signing": org.webhook_signing.value,
         "invite_expiry_days": org.invite_expiry_days,
         "deprovision_guard_share": org.deprovision_guard_share,
         "deprovision_guard_count": org.deprovision_guard_count,

@@ -19,7 +19,7 @@ from seats.billing.purchases import PRICE_LOOKUP_KEYS
 from seats.errors import InvalidValue
 from seats.event_endpoints import MAX_URL_LENGTH
 from seats.invites import MAX_EMAIL_LENGTH, validate_invite
-from seats.model import SeatPolicy
+from seats.model import SeatPolicy, WebhookSigning
 from seats.orgs import DEFAULT_EXEMPT_USER_TYPES, MAX_SEAT_LIMIT, validate_seat_number
 
 MAX_NAME_LENGTH = 200
@@ -118,9 +118,25 @@ class OrgSettings(Body):
     ] = None
     webhook_secret: Annotated[
         str | None,
-        Field(description="The alert webhooks' HMAC key."),
+        Field(
+            description=(
+                "The alert webhooks' signing key; with webhook_signing standard, whsec_ and the "
+                "base64 of 24 to 64 random bytes. Never shown again."
+            )
+        ),
         Says("webhook_secret must be a string"),
     ] = None
+    webhook_signing: Annotated[
+        WebhookSigning,
+        Field(
+            strict=False,
+            description=(
+                "How alert webhooks are signed: standard (Standard Webhooks headers) or legacy "
+                "(the Seatgate-Signature HMAC of orgs that had a webhook before standard)."
+            ),
+        ),
+        Says("webhook_signing must be one of: standard, legacy"),
+    ] = WebhookSigning.STANDARD
     invite_expiry_days: _seat_number(  # type: ignore[valid-type]
         "invite_expiry_days", allow_null=False, minimum=1
     ) = Field(7, description="Days an invite holds its seat.")

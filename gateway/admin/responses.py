@@ -35,6 +35,7 @@ class OrgAnswer(TypedDict):
     exempt_user_types: list[str]
     admin_emails: list[str]
     webhook_url: str | None
+    webhook_signing: Literal["standard", "legacy"]
     invite_expiry_days: int
     deprovision_guard_share: float | None
     deprovision_guard_count: int | None

@@ -33,6 +33,7 @@ ORG_FIELDS = (
     "exempt_user_types",
     "admin_emails",
     "webhook_url",
+    "webhook_signing",
     "invite_expiry_days",
 )
 

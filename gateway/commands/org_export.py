@@ -83,6 +83,7 @@ def org_line(org: Org) -> dict[str, Any]:
         "exempt_user_types": list(org.exempt_user_types),
         "admin_emails": list(org.admin_emails),
         "webhook_url": org.webhook_url,
+        "webhook_signing": org.webhook_signing.value,
         "invite_expiry_days": org.invite_expiry_days,
     }
 

@@ -1,9 +1,18 @@
-"""Outgoing webhooks: JSON POSTs signed with HMAC-SHA256 over a timestamp and the body.
+"""Signing outgoing webhooks, and the alert webhooks' JSON POSTs.
 
-Header `Seatgate-Signature: t=<unix seconds>,v1=<hex hmac_sha256(secret, f"{t}.{body}")>`;
-receivers check it with `verify_signature` (or the few lines in docs/alerts.md) and refuse
-stale timestamps, which stops replays. `Seatgate-Delivery` carries the outbox message id, the
-same on every retry, so a receiver can drop the rare duplicate after a crash.
+Two schemes (seats.model.WebhookSigning), chosen per org for its alert webhooks:
+
+- `standard` (Standard Webhooks, as the event webhooks are signed: `standard_headers`):
+  `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of
+  "{id}.{timestamp}.{body}">` under a `whsec_` secret; receivers verify with
+  `standardwebhooks.Webhook(secret).verify(body, headers)`.
+- `legacy` (what alert webhooks were before, for receivers written against it):
+  `Seatgate-Signature: t=<unix seconds>,v1=<hex hmac_sha256(secret, f"{t}.{body}")>`, checked
+  by `verify_signature`.
+
+Both refuse stale timestamps, which stops replays. An alert's id (`webhook-id`, and
+`Seatgate-Delivery` under both schemes) is its outbox message's, the same on every retry, so
+a receiver can drop the rare duplicate after a crash.
 """
 
 import hashlib
@@ -11,15 +20,28 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import aiohttp
+from standardwebhooks import Webhook
 
 from gateway.integrations.delivery import DeliveryError
+from seats.clock import utcnow
+from seats.model import WebhookSigning
 
 SIGNATURE_HEADER = "Seatgate-Signature"
 DELIVERY_HEADER = "Seatgate-Delivery"
 DEFAULT_TOLERANCE_SECONDS = 300
+
+
+def standard_headers(secret: str, msg_id: str, body: str, *, at: datetime) -> dict[str, str]:
+    """The Standard Webhooks headers of message `msg_id` carrying `body`, signed at `at`."""
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, at, body),
+    }
 
 
 def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
@@ -50,7 +72,8 @@ def verify_signature(
 
 
 class WebhookSender:
-    """Posts signed JSON with one shared aiohttp session (owned by the caller)."""
+    """Posts alert JSON, signed per the org's scheme, with one shared aiohttp session (owned
+    by the caller)."""
 
     def __init__(self, session: aiohttp.ClientSession, *, timeout_seconds: float = 10.0) -> None:
         self.session = session
@@ -62,12 +85,15 @@ class WebhookSender:
         payload: Mapping[str, Any],
         *,
         secret: str | None,
+        signing: WebhookSigning,
         delivery_id: str,
     ) -> str:
         """POST `payload`; returns the status line for the delivery log, raises DeliveryError."""
         body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
         headers = {"Content-Type": "application/json", DELIVERY_HEADER: delivery_id}
-        if secret:
+        if secret and signing is WebhookSigning.STANDARD:
+            headers |= standard_headers(secret, delivery_id, body.decode(), at=utcnow())
+        elif secret:
             headers[SIGNATURE_HEADER] = sign(secret, body)
         try:
             async with self.session.post(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.errors import NotFound
-from seats.model import Org, SeatPolicy
+from seats.model import Org, SeatPolicy, WebhookSigning
 from seats.storage.database import lock_waited
 from seats.storage.tables import orgs
 
@@ -67,6 +67,7 @@ async def insert(conn: AsyncConnection, org: Org, *, webhook_secret: str | None)
             "admin_emails": list(org.admin_emails),
             "webhook_url": org.webhook_url,
             "webhook_secret": webhook_secret,
+            "webhook_signing": org.webhook_signing.value,
             "invite_expiry_days": org.invite_expiry_days,
             "deprovision_guard_share": org.deprovision_guard_share,
             "deprovision_guard_count": org.deprovision_guard_count,
@@ -119,6 +120,7 @@ def _to_org(row: Mapping[str, Any]) -> Org:
         deprovision_guard_share=row.get("deprovision_guard_share"),
         deprovision_guard_count=row.get("deprovision_guard_count"),
         deprovision_guard_window_seconds=row.get("deprovision_guard_window_seconds"),
+        webhook_signing=WebhookSigning(row["webhook_signing"]),
     )
 
 

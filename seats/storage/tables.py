@@ -74,6 +74,10 @@ orgs = sa.Table(
     sa.Column("admin_emails", Json, nullable=False),
     sa.Column("webhook_url", sa.String(2000), nullable=True),
     sa.Column("webhook_secret", sa.String(200), nullable=True),
+    # How alert webhooks are signed: "standard" (Standard Webhooks) or "legacy" (the
+    # Seatgate-Signature HMAC, which the migration adding this column kept for the orgs that
+    # already had an alert webhook).
+    sa.Column("webhook_signing", sa.String(20), nullable=False, server_default="standard"),
     sa.Column("invite_expiry_days", sa.Integer, nullable=False, server_default="7"),
     sa.Column("stripe_customer_id", sa.String(255), nullable=True, index=True),
     sa.Column("stripe_subscription_id", sa.String(255), nullable=True, index=True),

@@ -113,7 +113,7 @@ async def tenant(client: TestClient) -> AsyncIterator[Tenant]:
         seat_limit=ORG_SIZE,
         admin_emails=["it@contoso.test"],
         webhook_url=hook.url,
-        webhook_secret="whsec_guard",
+        webhook_secret="whsec_Z3VhcmQtc2VjcmV0LWZvci10aGUtYWxlcnQtaG9vaw==",
     )
     scim = {**await scim_headers_for(client, org["id"]), **ENTRA_AGENT}
     users = []

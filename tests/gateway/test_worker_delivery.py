@@ -10,20 +10,22 @@ from typing import Any
 
 import aiohttp
 import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from gateway.alert_channels import alert_handlers
 from gateway.integrations.email import EmailSender, SmtpConfig
-from gateway.integrations.webhooks import SIGNATURE_HEADER, verify_signature
+from gateway.integrations.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify_signature
 from gateway.integrations.webhooks import WebhookSender as Webhooks
 from gateway.worker import RetryPolicy, deliver_due
 from seats import members, outbox
 from seats.clock import utcnow
 from seats.model import MemberDraft
+from seats.org_settings import change_settings
 from seats.orgs import create_org
 from seats.storage.database import Database
 from tests.gateway.alert_receivers import SmtpSink, WebhookSink
 
-SECRET = "whsec_test"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # Standard Webhooks' own example key
 DIGEST = 300
 
 
@@ -101,8 +103,14 @@ async def test_an_alert_is_emailed_to_the_admins_and_posted_signed_to_the_webhoo
     assert mail["Message-ID"].startswith("<seatgate-outbox-")
 
     [call] = rig.hook.calls
-    assert verify_signature(SECRET, call.headers[SIGNATURE_HEADER], call.body)
-    assert not verify_signature("wrong", call.headers[SIGNATURE_HEADER], call.body)
+    Webhook(SECRET).verify(call.body, call.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + "d3Jvbmcgc2VjcmV0IG9mIGF0IGxlYXN0IDI0IGJ5dGVz").verify(
+            call.body, call.headers
+        )
+    assert call.headers["webhook-id"] == call.headers[DELIVERY_HEADER]
+    assert call.headers[DELIVERY_HEADER].startswith("outbox-")
+    assert SIGNATURE_HEADER not in call.headers
     body = call.json
     assert body["org"]["name"] == "Acme"
     assert body["alerts"][0]["kind"] == "seat_limit_reached"
@@ -110,6 +118,21 @@ async def test_an_alert_is_emailed_to_the_admins_and_posted_signed_to_the_webhoo
     assert "over the seat limit" in body["text"]  # what Slack shows
     assert call.headers["Seatgate-Delivery"].startswith("outbox-")
     assert [d.ok for d in await rig.log()] == [True, True]
+
+
+async def test_an_org_kept_on_legacy_signing_gets_the_seatgate_signature(rig: Rig) -> None:
+    async with rig.database.transaction() as conn:
+        changes = {"webhook_signing": "legacy", "webhook_secret": "an old plain secret"}
+        await change_settings(conn, rig.org_id, changes, actor="admin")
+    await rig.hook.start()
+    await rig.provision(2)
+    await rig.deliver(after_digest())
+
+    [call] = rig.hook.calls
+    assert verify_signature("an old plain secret", call.headers[SIGNATURE_HEADER], call.body)
+    assert not verify_signature(SECRET, call.headers[SIGNATURE_HEADER], call.body)
+    assert "webhook-signature" not in call.headers
+    assert call.json["alerts"][0]["kind"] == "seat_limit_reached"
 
 
 async def test_alerts_wait_out_the_digest_window_before_they_are_sent(rig: Rig) -> None:

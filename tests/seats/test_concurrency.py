@@ -42,7 +42,7 @@ async def test_200_concurrent_creates_into_a_50_seat_org_seat_exactly_50_and_ale
                 seat_limit=CAPACITY,
                 admin_emails=("admin@acme.test",),
                 webhook_url=hook.url,
-                webhook_secret="s3cret",
+                webhook_secret="whsec_Z3VhcmQtc2VjcmV0LWZvci10aGUtYWxlcnQtaG9vaw==",
             )
 
         async def provision(i: int) -> Member:
