@@ -85,3 +85,28 @@ async def test_an_unknown_event_type_is_a_page_that_says_so(client: TestClient):
 
     assert response.status in (400, 422)
     assert "unknown event type member.exploded" in await response.text()
+
+
+async def _activity_html(client: TestClient, org_id: str) -> str:
+    return await (await client.get(await sign_in(client, org_id) + "/activity")).text()
+
+
+async def test_the_page_says_how_the_alert_webhooks_are_signed(client: TestClient):
+    standard = await create_org(client, webhook_url="https://ops.example/hook")
+    legacy = await create_org(
+        client,
+        webhook_url="https://ops.example/old",
+        webhook_secret="plain",
+        webhook_signing="legacy",
+    )
+    standard_html = await _activity_html(client, standard["id"])
+    legacy_html = await _activity_html(client, legacy["id"])
+    quiet_html = await _activity_html(client, (await create_org(client))["id"])
+
+    assert 'data-signing="standard"' in standard_html
+    assert "signed per Standard Webhooks" in standard_html
+    assert 'data-signing="legacy"' in legacy_html
+    assert "Seatgate-Signature" in legacy_html
+    assert 'data-testid="webhook-signing"' not in quiet_html
+    # The URL may carry a credential (Slack's do): the page never shows it.
+    assert "ops.example" not in standard_html + legacy_html
