@@ -39,15 +39,15 @@ async def lock_for_seats(conn: AsyncConnection, org_id: str, *, now: datetime | 
 
 async def lock_for_new_member(
     conn: AsyncConnection, org_id: str, *, now: datetime | None = None
-) -> tuple[Org, bool | None]:
-    """`lock_for_seats`, and whether an unexpired invite holds a seat (that a new member may
-    take over) when the locking statement could tell, saving a create in an org without a
-    limit a statement; None means ask (`occupancy.has_pending_invites`)."""
+) -> tuple[Org, rules.Usage | None]:
+    """`lock_for_seats`, and the seat usage when the locking statement could tell, saving a
+    create its count of seats (or, without a limit, its probe for an invite to take over);
+    None means ask (`occupancy.usage`)."""
     now = now or utcnow()
     locked = await capacity_store.lock_and_find_due(conn, org_id, now=now)
     org = locked.org
     if not locked.anything_due:
-        return org, locked.invites_pending
+        return org, locked.usage
     expired = await occupancy.expire_due_invites(conn, org_id, now=now)
     due = [c for c in await list_scheduled(conn, org_id) if c.effective_at <= now]
     for change in due:

@@ -57,11 +57,11 @@ async def find_member(
 async def create_member(
     conn: AsyncConnection, org_id: str, draft: MemberDraft, *, actor: str
 ) -> Member:
-    org, invites_pending = await seating.lock_for_new_member(conn, org_id)
+    org, seen = await seating.lock_for_new_member(conn, org_id)
     now = utcnow()
     member_id = new_id()
     seat = await seating.seat_for_new_member(
-        conn, org, draft, member_id=member_id, actor=actor, invites_pending=invites_pending
+        conn, org, draft, member_id=member_id, actor=actor, seen=seen
     )
     try:
         member = await member_store.insert_member(

@@ -18,7 +18,7 @@ from seats.events import SeatChanged
 from seats.identifiers import fold
 from seats.ledger import Reason
 from seats.model import Member, MemberDraft, Org, SeatStatus
-from seats.rules import counted, decide, is_exempt
+from seats.rules import Usage, counted, decide, is_exempt
 from seats.storage import seat_store
 
 # Re-exported: the lock every seat-moving change takes first (a creation, with its answer on
@@ -43,19 +43,18 @@ async def seat_for_new_member(
     *,
     member_id: str,
     actor: str,
-    invites_pending: bool | None,
+    seen: Usage | None,
 ) -> SeatDecision:
-    """`invites_pending`: whether an unexpired invite holds a seat, as `lock_for_new_member`
-    answered it (None: ask)."""
+    """`seen`: the seat usage as `lock_for_new_member` answered it (None: ask)."""
     exempt = is_exempt(org, draft.user_type)
     if not draft.active:
         return SeatDecision(SeatStatus.DEACTIVATED, exempt, Reason.CREATED)
     if exempt:
         return SeatDecision(SeatStatus.ACTIVE, True, Reason.CREATED)
-    if org.seat_limit is None and not await _invites_pending(conn, org, invites_pending):
+    if org.seat_limit is None and not await _invites_pending(conn, org, seen):
         # No limit and no invite to hand over: the seat is there, nothing needs counting.
         return SeatDecision(SeatStatus.ACTIVE, False, Reason.CREATED)
-    counts = await occupancy.usage(conn, org.id)
+    counts = seen or await occupancy.usage(conn, org.id)
     if counts.pending_invites:
         # An invited address provisioned by the IdP takes the seat its invite held.
         keys = sorted({fold(v) for v in (draft.email, draft.user_name) if v and "@" in v})
@@ -180,8 +179,10 @@ async def _ask_for_seat(
     return SeatDecision(status, False, reason)
 
 
-async def _invites_pending(conn: AsyncConnection, org: Org, known: bool | None) -> bool:
-    return known if known is not None else await occupancy.has_pending_invites(conn, org.id)
+async def _invites_pending(conn: AsyncConnection, org: Org, seen: Usage | None) -> bool:
+    if seen is not None:
+        return seen.pending_invites > 0
+    return await occupancy.has_pending_invites(conn, org.id)
 
 
 def _reason(before: Member | None, after: Member | None) -> str:

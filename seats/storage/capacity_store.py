@@ -10,8 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import Org
+from seats.rules import Usage
+from seats.storage import seat_store
 from seats.storage.invite_store import PENDING
 from seats.storage.org_store import OrgLock
+from seats.storage.seat_store import PENDING_INVITE_COUNT
 from seats.storage.tables import UTCDateTime, capacity_changes, invites, orgs
 
 SCHEDULED, APPLIED, CANCELED = "scheduled", "applied", "canceled"
@@ -29,8 +32,8 @@ class CapacityChange:
 
 
 # Built once (a statement caches its compiled form): run by every seat-moving change, it
-# locks the org and asks whether anything fell due, and whether an invite holds a seat, in the
-# same round trip.
+# locks the org and asks whether anything fell due, and how many invites hold a seat, in the
+# same round trip; with the org row's seat counters, that is the usage a create decides on.
 _LOCK_AND_FIND_DUE = OrgLock(
     sa.exists()
     .where(
@@ -46,13 +49,7 @@ _LOCK_AND_FIND_DUE = OrgLock(
         capacity_changes.c.effective_at <= sa.bindparam("now", type_=UTCDateTime()),
     )
     .label("changes_due"),
-    sa.exists()
-    .where(
-        invites.c.org_id == sa.bindparam("org_id"),
-        invites.c.status == PENDING,
-        invites.c.expires_at > sa.bindparam("now", type_=UTCDateTime()),
-    )
-    .label("invites_pending"),
+    PENDING_INVITE_COUNT.label("pending_invites"),
 )
 
 
@@ -60,17 +57,20 @@ _LOCK_AND_FIND_DUE = OrgLock(
 class Locked:
     org: Org
     anything_due: bool  # an invite expiry or a scheduled change
-    # Whether an unexpired invite holds a seat, as the locking statement saw it. None on
-    # PostgreSQL: there the statement's snapshot can predate its wait for the row lock, so an
-    # invite committed meanwhile would be missed; ask in a statement of its own.
-    invites_pending: bool | None
+    # The seat usage as the locking statement saw it. None on PostgreSQL: there the statement's
+    # snapshot can predate its wait for the row lock, so an invite committed meanwhile would be
+    # missed (the locked org row itself, counters included, is read after the wait); ask in a
+    # statement of its own.
+    usage: Usage | None
 
 
 async def lock_and_find_due(conn: AsyncConnection, org_id: str, *, now: datetime) -> Locked:
     """Lock the org (OrgLock) and say whether an invite expiry or a scheduled change fell due."""
-    org, due = await _LOCK_AND_FIND_DUE.take(conn, {"org_id": org_id, "now": now})
-    pending = bool(due["invites_pending"]) if conn.dialect.name == "sqlite" else None
-    return Locked(org, bool(due["invites_due"] or due["changes_due"]), pending)
+    org, row = await _LOCK_AND_FIND_DUE.take(conn, {"org_id": org_id, "now": now})
+    usage = None
+    if conn.dialect.name == "sqlite":
+        usage = seat_store.usage_of_org_row(row, row["pending_invites"])
+    return Locked(org, bool(row["invites_due"] or row["changes_due"]), usage)
 
 
 async def set_seat_limit(

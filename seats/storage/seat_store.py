@@ -2,7 +2,9 @@
 the members waiting for a seat and the newest holders, and the writes that move members and
 invites between statuses."""
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,20 +23,21 @@ def _unexpired_pending(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnE
     return sa.and_(invites.c.status == PENDING, invites.c.expires_at > now)
 
 
-# Built once (a statement caches its compiled form): this runs on every seat decision. The
-# member counts are the org row's counters (kept by triggers on members), so it costs the same
-# at 10 or 100,000 members; pending invites are few and counted.
-_USAGE = sa.select(
-    orgs.c.seats_active,
-    orgs.c.seats_over_limit,
+# Unexpired pending invites of the org (they are few): with "org_id" and "now" bound.
+PENDING_INVITE_COUNT = (
     sa.select(sa.func.count())
     .select_from(invites)
     .where(
         invites.c.org_id == sa.bindparam("org_id"),
         _unexpired_pending(sa.bindparam("now", type_=UTCDateTime())),
     )
-    .scalar_subquery(),
-    orgs.c.seat_limit,
+    .scalar_subquery()
+)
+# Built once (a statement caches its compiled form): this runs on every seat decision. The
+# member counts are the org row's counters (kept by triggers on members), so it costs the same
+# at 10 or 100,000 members.
+_USAGE = sa.select(
+    orgs.c.seats_active, orgs.c.seats_over_limit, PENDING_INVITE_COUNT, orgs.c.seat_limit
 ).where(orgs.c.id == sa.bindparam("org_id"))
 _ANY_PENDING_INVITE = sa.select(
     sa.exists().where(
@@ -56,6 +59,16 @@ async def usage(conn: AsyncConnection, org_id: str, *, now: datetime) -> Usage:
     """The counts, in one round trip."""
     row = (await conn.execute(_USAGE, {"org_id": org_id, "now": now})).one()
     return Usage(active=row[0], over_limit=row[1], pending_invites=row[2], capacity=row[3])
+
+
+def usage_of_org_row(org_row: Mapping[str, Any], pending_invites: int) -> Usage:
+    """The counts from an org row read in this transaction (its counters are current)."""
+    return Usage(
+        active=org_row["seats_active"],
+        over_limit=org_row["seats_over_limit"],
+        pending_invites=pending_invites,
+        capacity=org_row["seat_limit"],
+    )
 
 
 async def any_pending_invite(conn: AsyncConnection, org_id: str, *, now: datetime) -> bool:

@@ -3,6 +3,7 @@
     python -m tests.bench.compare --before 01ed354 --after HEAD      # ~4-6 min on 2 cores
     python -m tests.bench.compare --before 01ed354 --after HEAD --quick
     python -m tests.bench.compare --before HEAD~1 --after HEAD --engines sqlite --rounds 8
+    python -m tests.bench.compare --before HEAD~1 --after HEAD --limited --warm-up 10000
 
 Each commit is checked out into a temporary git worktree (removed at the end) and runs as
 `python -m gateway.cli serve` from it, with the same venv (worktrees.py). Per engine, both
@@ -12,6 +13,8 @@ limit, a SCIM token) and warmed up with unmeasured creates. Then rounds of Okta-
 /Users at concurrency 16 alternate between them, the order flipping every round (before after,
 after before, ...), so a burst of other work on the machine, or the databases' growth, falls on
 both sides alike. Both databases hold the same number of users at every round's end.
+`--limited` creates into the org with a seat limit (plan.LIMITED_SEATS) instead, where every
+create counts the org's seats; `--warm-up` sets how many members it holds before round one.
 
 The table gives each side's req/s and p50 over all its rounds, its req/s round by round, and the
 server's CPU time per request (PostgreSQL's own processes not counted), then after ÷ before:
@@ -29,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from textwrap import shorten
 
@@ -37,10 +40,10 @@ import aiohttp
 
 from tests.bench import steps
 from tests.bench.load import Result
-from tests.bench.plan import CREATE_CONCURRENCY
+from tests.bench.plan import CREATE_CONCURRENCY, LIMITED_SEATS
 from tests.bench.postgres import throwaway_cluster
 from tests.bench.servers import ServerProcess, free_port
-from tests.bench.targets import Session, seatgate_env, seatgate_session
+from tests.bench.targets import Session, add_limited_org, seatgate_env, seatgate_session
 from tests.bench.worktrees import Tree, checked_out
 
 log = logging.getLogger("tests.bench.compare")
@@ -54,6 +57,8 @@ class Settings:
     rounds: int
     creates: int  # per side and round
     round_seconds: float  # time limit of one side's creates in one round
+    warm_up: int = WARM_UP  # unmeasured creates per side before the first round
+    limited: bool = False  # into the org with a seat limit
 
 
 DEFAULT = Settings(rounds=6, creates=1_500, round_seconds=12)
@@ -64,6 +69,7 @@ QUICK = Settings(rounds=2, creates=500, round_seconds=10)
 class Side:
     tree: Tree
     rounds: list[Result] = field(default_factory=list)
+    warmed: int = 0  # users the warm-up created
 
     def total(self) -> Result:
         total = Result(planned=0, concurrency=CREATE_CONCURRENCY, server_cpu=0.0)
@@ -106,7 +112,8 @@ async def _measure_engine(
     engine: str, trees: dict[str, Tree], settings: Settings, workdir: Path
 ) -> EngineRun:
     run = EngineRun(engine, {name: Side(tree) for name, tree in trees.items()})
-    users = {name: steps.Users(WARM_UP + settings.rounds * settings.creates) for name in SIDES}
+    total = settings.warm_up + settings.rounds * settings.creates
+    users = {name: steps.Users(total) for name in SIDES}
     with ExitStack() as processes:
         servers = {
             name: processes.enter_context(_gateway(trees[name], engine, workdir)) for name in SIDES
@@ -116,6 +123,9 @@ async def _measure_engine(
             for name, server in servers.items():
                 await server.wait_ready("/healthz")
                 session = await seatgate_session(engine, server.base_url)
+                if settings.limited:
+                    await add_limited_org(session, server.base_url)
+                    session = replace(session, scim_headers=session.limited_scim_headers or {})
                 if "users" in session.broken:
                     raise RuntimeError(f"{name} {trees[name].short}: {session.broken['users']}")
                 session.cpu_clock = server.cpu_seconds
@@ -129,7 +139,12 @@ async def _measure_engine(
                 sessions[name] = (http, session)
             for name in SIDES:
                 http, session = sessions[name]
-                await steps.create_users(http, session, users[name], WARM_UP, 60)
+                # Time enough for the slowest side: both start round one at the same size.
+                seconds = max(60, settings.warm_up / 10)
+                warm = await steps.create_users(
+                    http, session, users[name], settings.warm_up, seconds
+                )
+                run.sides[name].warmed = warm.ok
             started_load = os.getloadavg()[0]
             for number in range(settings.rounds):
                 order = SIDES if number % 2 == 0 else tuple(reversed(SIDES))
@@ -162,7 +177,8 @@ def _engine_lines(run: EngineRun) -> list[str]:
         total = totals[name]
         by_round = ", ".join(_fmt(leg.throughput, 0) for leg in side.rounds)
         failed = [leg for leg in side.rounds if leg.failures]
-        notes = [f"{leg.failures:,} failed: {leg.first_failure}" for leg in failed]
+        notes = [f"{side.warmed:,} users before round one"]
+        notes += [f"{leg.failures:,} failed: {leg.first_failure}" for leg in failed]
         notes += ["time-capped"] if any(leg.stopped_by_time for leg in side.rounds) else []
         lines.append(
             f"| {run.engine} | {name} | {side.tree.short} | {total.ok:,} |"
@@ -205,8 +221,10 @@ def report(
         f"`{' '.join(['python -m tests.bench.compare', *argv])}` — "
         + "; ".join(f"{name} {tree.short} ({_subject(tree)})" for name, tree in trees.items())
         + f". Per engine: {settings.rounds} rounds of {settings.creates:,} creates per side at "
-        f"concurrency {CREATE_CONCURRENCY}, order flipped every round, after {WARM_UP} "
-        f"unmeasured creates each; {os.cpu_count()} CPUs, {seconds:.0f} s in all.",
+        f"concurrency {CREATE_CONCURRENCY}, order flipped every round, after "
+        f"{settings.warm_up:,} unmeasured creates each"
+        + (f", into an org with a seat limit of {LIMITED_SEATS:,}" if settings.limited else "")
+        + f"; {os.cpu_count()} CPUs, {seconds:.0f} s in all.",
         "",
         "| engine | side | commit | creates | req/s | req/s by round | p50 ms | p99 ms |"
         " server CPU ms/req | notes |",
@@ -234,6 +252,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--creates", type=int, help=f"per side and round, default {DEFAULT.creates}"
     )
+    parser.add_argument(
+        "--limited",
+        action="store_true",
+        help=f"create into an org with a seat limit of {LIMITED_SEATS:,}",
+    )
+    parser.add_argument(
+        "--warm-up", type=int, default=WARM_UP, help=f"creates before round one (default {WARM_UP})"
+    )
     parser.add_argument("--output", type=Path, help="also write the report to this file")
     return parser
 
@@ -246,7 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"--engines: choose among {', '.join(ENGINES)}")
     base = QUICK if args.quick else DEFAULT
     settings = Settings(
-        args.rounds or base.rounds, args.creates or base.creates, base.round_seconds
+        args.rounds or base.rounds,
+        args.creates or base.creates,
+        base.round_seconds,
+        warm_up=args.warm_up,
+        limited=args.limited,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     started = time.monotonic()

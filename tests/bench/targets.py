@@ -86,7 +86,7 @@ async def launch(key: str, workdir: Path) -> AsyncIterator[tuple[ServerProcess, 
         await server.wait_ready(ready)
         if key in ("sqlite", "postgres"):
             session = await seatgate_session(key, server.base_url)
-            await _limited_org(session, server.base_url)
+            await add_limited_org(session, server.base_url)
         elif key == "peer":
             session = Session(key, "/v2", {"Content-Type": SCIM_MEDIA_TYPE})
         else:
@@ -181,7 +181,7 @@ async def seatgate_session(key: str, base_url: str) -> Session:
     return session
 
 
-async def _limited_org(session: Session, base_url: str) -> None:
+async def add_limited_org(session: Session, base_url: str) -> None:
     """The second org: seat_limit set through PATCH /admin/v1/orgs/{id}, and its SCIM token."""
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     async with aiohttp.ClientSession(base_url, headers=admin) as http:
