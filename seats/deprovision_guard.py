@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats import alerts, event_log
 from seats.alerts import AlertKind
 from seats.clock import new_id, utcnow
-from seats.deprovision_rules import GuardLimits, allowed_deprovisions, must_hold
+from seats.deprovision_rules import GuardLimits, allowed_deprovisions, counting_caps, must_hold
 from seats.errors import NotFound
 from seats.events import DeprovisionHeld, DeprovisionHoldResolved
 from seats.model import Member, MemberDraft, Org, SeatStatus
@@ -144,12 +144,16 @@ async def open_hold(conn: AsyncConnection, org_id: str) -> Hold | None:
 async def _window_counts(
     conn: AsyncConnection, org_id: str, limits: GuardLimits, now: datetime
 ) -> tuple[int, int]:
-    # A confirmed hold starts a new window: the admin said those deprovisions were meant.
-    since = now - limits.window
-    confirmed = await deprovision_store.last_confirmed_at(conn, org_id)
-    if confirmed is not None and confirmed > since:
-        since = confirmed
-    return await deprovision_store.window_counts(conn, org_id, since=since)
+    # A confirmed hold starts a new window (the store's query says so): the admin said those
+    # deprovisions were meant.
+    deprovisioned_cap, remaining_cap = counting_caps(limits)
+    return await deprovision_store.window_counts(
+        conn,
+        org_id,
+        window_start=now - limits.window,
+        deprovisioned_cap=deprovisioned_cap,
+        remaining_cap=remaining_cap,
+    )
 
 
 async def _open(

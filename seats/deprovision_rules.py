@@ -16,6 +16,8 @@ from seats.model import Org
 
 # However small the org, this many deprovisions within a window always go through.
 MIN_ALLOWED = 10
+# Counts the guard would cap beyond this are not capped (counting_caps).
+COUNT_NO_FURTHER_THAN = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,29 @@ class GuardLimits:
 def allowed_deprovisions(limits: GuardLimits, members: int) -> int:
     """How many of `members` may be deprovisioned within one window."""
     return min(limits.count, max(MIN_ALLOWED, math.floor(limits.share * members)))
+
+
+def counting_caps(limits: GuardLimits) -> tuple[int | None, int | None]:
+    """How far the guard need count deprovisions in the window and members still active
+    (None: all of them) for `must_hold` to answer as it would with the full counts.
+
+    At `count` deprovisions the next one is held whatever the org's size (`allowed` is at most
+    `count`). Members matter only until `share` of them reaches `count`: from there on `count`
+    is the smaller limit (one member more covers the rounding of the float); with a share of 1
+    that is from the first, the member being deprovisioned, still counted among the remaining.
+    A cap past any org's size saves nothing and need not fit a LIMIT: None.
+    """
+    if limits.share >= 1:
+        members = 1
+    elif limits.share <= 0:
+        members = 0
+    else:
+        members = math.ceil(limits.count / limits.share) + 1
+    return _cap(limits.count), _cap(members)
+
+
+def _cap(value: int) -> int | None:
+    return value if value <= COUNT_NO_FURTHER_THAN else None
 
 
 def must_hold(limits: GuardLimits, *, deprovisioned: int, remaining: int, hold_open: bool) -> bool:

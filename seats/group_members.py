@@ -141,9 +141,8 @@ async def replace(
 async def remove_from_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> None:
     """Take a member (a user or a nested group being deleted) out of every group; the groups
     it leaves change, so their versions (ETags) move and each records the removal."""
-    parents = await membership_store.groups_containing(conn, org_id, member_id)
+    parents = await membership_store.leave_all_groups(conn, org_id, member_id)
     if parents:
-        await membership_store.leave_all_groups(conn, org_id, member_id)
         await group_store.bump_versions(conn, parents, now=utcnow())
         event_log.record(
             conn, *(GroupMembersRemoved(org_id, parent, (member_id,)) for parent in parents)

@@ -11,7 +11,7 @@ from seats import alerts, event_log, rules
 from seats.clock import utcnow
 from seats.events import InviteEnded, SeatChanged
 from seats.ledger import Reason
-from seats.model import SeatStatus
+from seats.model import Org, SeatStatus
 from seats.rules import Usage
 from seats.storage import seat_store
 from seats.storage.seat_store import ACCEPTED, PENDING
@@ -41,6 +41,16 @@ async def promote_waiting(conn: AsyncConnection, org_id: str, *, actor: str) -> 
             conn, org_id, ids, SeatStatus.OVER_LIMIT, SeatStatus.ACTIVE, Reason.PROMOTED, actor
         )
     return ids
+
+
+async def promote_into_freed_seat(conn: AsyncConnection, org: Org, *, actor: str) -> list[str]:
+    """`promote_waiting` after a member stopped counting, asked only where someone can be
+    waiting: nobody waits in an org without a seat limit (lifting a limit promotes them all),
+    and with one an index probe comes before the count. Deprovisioning a member of an org
+    where nobody waits so costs no count of its members."""
+    if org.seat_limit is None or not await seat_store.anyone_waiting(conn, org.id):
+        return []
+    return await promote_waiting(conn, org.id, actor=actor)
 
 
 async def demote_newest(

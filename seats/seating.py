@@ -120,7 +120,7 @@ async def after_member_written(
         )
     promoted: list[str] = []
     if before is not None and counted(before) and (after is None or not counted(after)):
-        promoted = await occupancy.promote_waiting(conn, org.id, actor=actor)
+        promoted = await occupancy.promote_into_freed_seat(conn, org, actor=actor)
     if promoted or SeatStatus.OVER_LIMIT in (from_status, to_status):
         await occupancy.sync_episode(conn, org.id)
 

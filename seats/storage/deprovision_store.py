@@ -168,15 +168,6 @@ async def resolve(
     )
 
 
-async def last_confirmed_at(conn: AsyncConnection, org_id: str) -> datetime | None:
-    query = sa.select(sa.func.max(deprovision_holds.c.resolved_at)).where(
-        deprovision_holds.c.org_id == org_id,
-        deprovision_holds.c.state == HoldState.CONFIRMED.value,
-    )
-    value = (await conn.execute(query)).scalar()
-    return UTCDateTime().process_result_value(value, conn.dialect)
-
-
 async def hold_member(conn: AsyncConnection, held: HeldDeprovision) -> None:
     """Mark the member held and keep what the IdP asked for."""
     await conn.execute(
@@ -281,25 +272,54 @@ VISIBLE_TO_IDP = sa.or_(
 _DEPROVISION_REASONS = sa.text("seat_ledger.reason IN ('deactivated', 'deleted')")
 
 
-async def window_counts(conn: AsyncConnection, org_id: str, *, since: datetime) -> tuple[int, int]:
-    """Members deprovisioned since `since` (from the seat ledger: deactivated, or deleted
-    while not already deactivated; each member once), and members not deactivated now."""
+async def window_counts(
+    conn: AsyncConnection,
+    org_id: str,
+    *,
+    window_start: datetime,
+    deprovisioned_cap: int | None,
+    remaining_cap: int | None,
+) -> tuple[int, int]:
+    """Members deprovisioned in the window (from the seat ledger: deactivated, or deleted
+    while not already deactivated; each member once), and members not deactivated now, in one
+    round trip. The window begins at `window_start` or at the org's last confirmed hold,
+    whichever is later.
+
+    Each count stops at its cap (None: none), where it can no longer change the guard's answer
+    (deprovision_rules.counting_caps): the work per deprovision stays bounded however many
+    members the org has and however many left in the window.
+    """
     deactivated = SeatStatus.DEACTIVATED.value
+    confirmed = (
+        sa.select(sa.func.max(deprovision_holds.c.resolved_at))
+        .where(
+            deprovision_holds.c.org_id == org_id,
+            deprovision_holds.c.state == HoldState.CONFIRMED.value,
+        )
+        .scalar_subquery()
+    )
     gone = (
-        sa.select(sa.func.count(sa.distinct(seat_ledger.c.member_id)))
+        sa.select(seat_ledger.c.member_id)
+        .distinct()
+        .limit(deprovisioned_cap)
         .where(
             seat_ledger.c.org_id == org_id,
-            seat_ledger.c.at >= since,
+            seat_ledger.c.at >= window_start,
+            sa.or_(confirmed.is_(None), seat_ledger.c.at >= confirmed),
             seat_ledger.c.member_id.is_not(None),
             _DEPROVISION_REASONS,
             sa.or_(seat_ledger.c.from_status.is_(None), seat_ledger.c.from_status != deactivated),
         )
-        .scalar_subquery()
     )
     remaining = (
-        sa.select(sa.func.count())
+        # A constant, not the id: the count reads the (org_id, seat_status) index alone.
+        sa.select(sa.literal_column("1"))
+        .limit(remaining_cap)
         .where(members.c.org_id == org_id, members.c.seat_status != deactivated)
-        .scalar_subquery()
     )
-    row = (await conn.execute(sa.select(gone, remaining))).one()
+    row = (await conn.execute(sa.select(_count_of(gone), _count_of(remaining)))).one()
     return int(row[0]), int(row[1])
+
+
+def _count_of(rows: sa.Select[Any]) -> sa.ScalarSelect[int]:
+    return sa.select(sa.func.count()).select_from(rows.subquery()).scalar_subquery()

@@ -234,20 +234,12 @@ async def members_of(
     return found
 
 
-async def groups_containing(conn: AsyncConnection, org_id: str, member_id: str) -> list[str]:
-    """The ids of the groups the member (a user or a nested group) is directly in."""
+async def leave_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> list[str]:
+    """Delete every membership of the member (a user or a nested group); return the ids of
+    the groups it was directly in (one statement: DELETE ... RETURNING, on both engines)."""
     result = await conn.execute(
-        sa.select(group_members.c.group_id).where(
-            group_members.c.member_id == member_id, group_members.c.org_id == org_id
-        )
+        group_members.delete()
+        .where(group_members.c.member_id == member_id, group_members.c.org_id == org_id)
+        .returning(group_members.c.group_id)
     )
-    return list(result.scalars())
-
-
-async def leave_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> None:
-    """Delete every membership of the member (a user or a nested group)."""
-    await conn.execute(
-        group_members.delete().where(
-            group_members.c.member_id == member_id, group_members.c.org_id == org_id
-        )
-    )
+    return sorted(result.scalars())

@@ -47,12 +47,17 @@ _ANY_PENDING_INVITE = sa.select(
 )
 # Waiting members in the order they get seats: oldest first. A member whose seat an admin
 # released waits until an admin assigns it one.
+_WAITING_CRITERIA = (
+    members.c.org_id == sa.bindparam("org_id"),
+    members.c.seat_status == SeatStatus.OVER_LIMIT.value,
+    members.c.seat_held.is_(False),
+)
 _WAITING = (
     sa.select(members.c.id)
-    .where(members.c.org_id == sa.bindparam("org_id"))
-    .where(members.c.seat_status == SeatStatus.OVER_LIMIT.value, members.c.seat_held.is_(False))
+    .where(*_WAITING_CRITERIA)
     .order_by(members.c.seat_since, members.c.created_at, members.c.id)
 )
+_ANYONE_WAITING = sa.select(sa.exists().where(*_WAITING_CRITERIA))
 
 
 async def usage(conn: AsyncConnection, org_id: str, *, now: datetime) -> Usage:
@@ -74,6 +79,11 @@ def usage_of_org_row(org_row: Mapping[str, Any], pending_invites: int) -> Usage:
 async def any_pending_invite(conn: AsyncConnection, org_id: str, *, now: datetime) -> bool:
     """Whether an unexpired invite holds a seat (an index probe, not a count)."""
     return bool((await conn.execute(_ANY_PENDING_INVITE, {"org_id": org_id, "now": now})).scalar())
+
+
+async def anyone_waiting(conn: AsyncConnection, org_id: str) -> bool:
+    """Whether a member waits for a seat (an index probe, not a count)."""
+    return bool((await conn.execute(_ANYONE_WAITING, {"org_id": org_id})).scalar())
 
 
 async def waiting_members(conn: AsyncConnection, org_id: str, *, limit: int | None) -> list[str]:

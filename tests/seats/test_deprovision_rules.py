@@ -3,7 +3,13 @@
 from datetime import timedelta
 
 from seats.clock import utcnow
-from seats.deprovision_rules import MIN_ALLOWED, GuardLimits, allowed_deprovisions, must_hold
+from seats.deprovision_rules import (
+    MIN_ALLOWED,
+    GuardLimits,
+    allowed_deprovisions,
+    counting_caps,
+    must_hold,
+)
 from seats.model import Org, SeatPolicy
 
 DEFAULTS = GuardLimits()
@@ -60,3 +66,27 @@ def test_an_orgs_overrides_replace_the_defaults_one_by_one() -> None:
     )
     limits = DEFAULTS.for_org(org)
     assert limits == GuardLimits(share=0.2, count=3, window=timedelta(seconds=60))
+
+
+def test_counting_stops_only_where_the_counts_no_longer_change_the_answer() -> None:
+    for limits in (DEFAULTS, GuardLimits(share=0.5, count=30), GuardLimits(share=0, count=4),
+                   GuardLimits(share=1, count=0), GuardLimits(share=1, count=40),
+                   GuardLimits(share=0.07, count=13)):  # fmt: skip
+        deprovisioned_cap, remaining_cap = counting_caps(limits)
+        assert deprovisioned_cap is not None and remaining_cap is not None
+        for deprovisioned in range(0, 700, 7):
+            for remaining in (*range(1, 400, 3), 2_499, 2_500, 2_501, 2_502, 9_000, 100_000):
+                capped_gone = min(deprovisioned, deprovisioned_cap)
+                capped_remaining = min(remaining, remaining_cap)
+                assert must_hold(
+                    limits, deprovisioned=capped_gone, remaining=capped_remaining, hold_open=False
+                ) == must_hold(
+                    limits, deprovisioned=deprovisioned, remaining=remaining, hold_open=False
+                ), (limits, deprovisioned, remaining)
+
+
+def test_a_limit_past_any_orgs_size_is_counted_in_full() -> None:
+    assert counting_caps(GuardLimits(share=0.5, count=10**12)) == (None, None)
+    # With a share of 1, the count alone decides: the members need no counting.
+    assert counting_caps(GuardLimits(share=1, count=10**12)) == (None, 1)
+    assert counting_caps(GuardLimits(share=0.2, count=500)) == (500, 2_501)

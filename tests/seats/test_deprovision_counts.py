@@ -1,0 +1,61 @@
+"""The counts the mass-deprovisioning guard asks its rule with (seats/storage/deprovision_store.py
+`window_counts`): one statement, each count stopping at its cap, the window starting anew at a
+confirmed hold."""
+
+from datetime import timedelta
+
+from seats.clock import new_id, utcnow
+from seats.storage import deprovision_store
+from seats.storage.database import Database
+from seats.storage.deprovision_store import Hold, HoldState
+from tests.seats.world import World
+
+HOUR = timedelta(hours=1)
+
+
+async def counts(
+    world: World, *, deprovisioned_cap: int | None = None, remaining_cap: int | None = None
+) -> tuple[int, int]:
+    async with world.database.read() as conn:
+        return await deprovision_store.window_counts(
+            conn,
+            world.org_id,
+            window_start=utcnow() - HOUR,
+            deprovisioned_cap=deprovisioned_cap,
+            remaining_cap=remaining_cap,
+        )
+
+
+async def test_deactivated_and_deleted_members_count_once_and_the_counts_stop_at_their_caps(
+    database: Database,
+) -> None:
+    world = await World.create(database)
+    people = await world.add_many(12)
+    for member in people[:3]:
+        await world.deactivate(member)
+    for member in people[3:5]:
+        await world.delete(member)
+    # Deleting a member already deactivated is no second deprovision.
+    await world.delete(await world.deactivate(people[5]))
+
+    assert await counts(world) == (6, 6)
+    assert await counts(world, deprovisioned_cap=4, remaining_cap=5) == (4, 5)
+    assert await counts(world, deprovisioned_cap=10, remaining_cap=10) == (6, 6)
+    assert await counts(world, deprovisioned_cap=0, remaining_cap=0) == (0, 0)
+
+
+async def test_a_confirmed_hold_starts_a_new_window(database: Database) -> None:
+    world = await World.create(database)
+    people = await world.add_many(5)
+    await world.deactivate(people[0])
+    await world.delete(people[1])
+    async with database.transaction() as conn:
+        hold = Hold(new_id(), world.org_id, HoldState.OPEN, None, created_at=utcnow())
+        await deprovision_store.insert_hold(conn, hold)
+        await deprovision_store.resolve(
+            conn, hold.id, HoldState.CONFIRMED, held=0, actor="admin", now=utcnow()
+        )
+    assert await counts(world) == (0, 3)
+
+    await world.deactivate(people[2])
+    assert await counts(world) == (1, 2)
