@@ -12,8 +12,10 @@ member's seat status, and `groups` when the caller looked them up (RFC 7643 §4.
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from scim2_models import (
     Context,
     GroupMembership,
@@ -52,6 +54,11 @@ _LIMITS = {
 # Read-only attributes a client that PUTs back what it read (Okta) sends; they are ignored.
 _READ_ONLY_ECHOED = frozenset({"id", "meta", "groups"})
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The order scim2-models dumps a User's attributes in (its fields'), the extensions last.
+_DUMP_ORDER = tuple(
+    field.serialization_alias or name for name, field in UserResource.model_fields.items()
+)
+_DATETIME = TypeAdapter(datetime)
 
 
 def unstorable(value: Any) -> bool:
@@ -182,8 +189,15 @@ def user_body(
     user: User[Any] | None = None,
 ) -> dict[str, Any]:
     """The SCIM User for `member`, dumped in the response context `scim_ctx` (RFC 7644 §3.9
-    attributes/excludedAttributes applied). `user` saves a re-validation when the caller holds
-    the model the member was written from."""
+    attributes/excludedAttributes applied).
+
+    `user`: the caller holds the model the member was just written from, so the member's
+    `resource` is that model's canonical dump; with no attributes to select, the answer is
+    that JSON plus what the server owns, without dumping the model again (a model dump with
+    its assignments costs about 0.5 ms; tests/scim/test_user_body.py holds both equal)."""
+    selects = params is not None and (params.attributes or params.excluded_attributes)
+    if user is not None and groups is None and not selects:
+        return _written_body(member, settings)
     user = user_from_member(member) if user is None else user
     user.id = member.id
     user.meta = Meta(
@@ -212,3 +226,25 @@ def user_body(
     if SEAT_SCHEMA not in user.schemas:
         user.schemas = [*user.schemas, SEAT_SCHEMA]
     return user.model_dump(scim_ctx=scim_ctx, response_parameters=params, scim_policy=POLICY)
+
+
+def _written_body(member: Member, settings: ScimSettings) -> dict[str, Any]:
+    """`user_body` from the canonical resource: the same keys, values and order."""
+    seat: dict[str, Any] = {"seatStatus": member.seat_status.value}
+    if member.over_limit_since is not None:
+        seat["overLimitSince"] = _DATETIME.dump_python(member.over_limit_since, mode="json")
+    schemas = member.resource["schemas"]
+    parts: dict[str, Any] = {
+        **member.resource,
+        "schemas": schemas if SEAT_SCHEMA in schemas else [*schemas, SEAT_SCHEMA],
+        "id": member.id,
+        "meta": {
+            "resourceType": "User",
+            "created": _DATETIME.dump_python(member.created_at, mode="json"),
+            "lastModified": _DATETIME.dump_python(member.updated_at, mode="json"),
+            "location": location(settings, member.id),
+            "version": etag(member.version),
+        },
+        SEAT_SCHEMA: seat,
+    }
+    return {key: parts[key] for key in _DUMP_ORDER if key in parts}
