@@ -110,6 +110,7 @@ async def patch_group(request: ScimRequest, context: ScimContext) -> ScimRespons
             draft=draft,
             membership=plan.membership,
             if_version=if_match_version(request),
+            locked=before,
         )
         refs = await _members_if_shown(
             conn,

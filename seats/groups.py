@@ -106,13 +106,15 @@ async def change_group(
     draft: GroupDraft | None = None,
     membership: Sequence[MembershipChange] = (),
     if_version: int | None = None,
+    locked: Group | None = None,
 ) -> GroupChange:
     """Apply a change (a PUT or a PATCH, RFC 7644 §3.5): new attributes and membership steps.
 
     Steps apply in order, so "add x" then "remove x" leaves x out, as RFC 7644 §3.5.2 applies
-    PATCH operations in sequence. The version moves only if something changed.
+    PATCH operations in sequence. The version moves only if something changed. `locked`: the
+    group as the caller read it with `lock_group` in this transaction (not read again).
     """
-    before = await lock_group(conn, org_id, group_id)
+    before = locked if locked is not None else await lock_group(conn, org_id, group_id)
     _check_version(before, if_version)
     after = before
     renamed = False

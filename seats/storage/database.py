@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -64,6 +64,14 @@ class Database:
         self._busy = busy
         self.engine: AsyncEngine = _create_engine(url, pool_size=pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # PostgreSQL runs at READ COMMITTED, where every statement takes a snapshot of its own
+        # inside a transaction or not: reads run in autocommit and skip the BEGIN and ROLLBACK
+        # round trips (same pool; the isolation level is reset when a connection returns).
+        self._reader = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._sqlite_writer = asyncio.Lock()
         # Told how long each wait for the lock that serializes seat decisions took (the
         # gateway's metrics): on SQLite the database's write lock, which every write
@@ -97,8 +105,9 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only transaction (a consistent snapshot on both engines)."""
-        async with self.engine.connect() as conn:
+        """A read-only transaction: one snapshot for all its statements on SQLite; on
+        PostgreSQL (READ COMMITTED) each statement sees what was committed when it began."""
+        async with self._reader.connect() as conn:
             await conn.begin()
             try:
                 yield conn
@@ -207,17 +216,30 @@ def _create_engine(url: str, *, pool_size: int) -> AsyncEngine:
         engine = create_async_engine(url, connect_args=connect_args)
         _configure_sqlite(engine)
         return engine
-    # pool_pre_ping: after a PostgreSQL restart the pooled connections are dead; each is tested
-    # at checkout and replaced, and a connection lost mid-transaction is invalidated together
-    # with every pooled connection older than it (SQLAlchemy's disconnect handling), so the
-    # gateway recovers without a restart (tests/gateway/test_storage_failures_postgres.py).
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
     )
+    _replace_closed_connections(engine)
+    return engine
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """After a PostgreSQL restart the pooled connections are dead: one that asyncpg saw closed
+    is replaced at checkout, and one lost mid-transaction is invalidated together with every
+    pooled connection older than it (SQLAlchemy's disconnect handling), so the gateway recovers
+    without a restart (tests/gateway/test_storage_failures_postgres.py).
+
+    Not `pool_pre_ping`: on asyncpg its ping is BEGIN, an empty query and ROLLBACK, three round
+    trips before every transaction, where a closed socket is seen without any."""
+
+    @sa.event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError("the pooled connection was closed")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
