@@ -32,38 +32,21 @@ from auth.api_operations import documented
 from gateway.config import reveal
 from gateway.errors import json_error
 from gateway.keys import DATABASE, SETTINGS
-from scim import bulk, discovery, groups, users
+from scim.keys import REROUTED
 from scim.telemetry import profile_of_user_agent
 from seats import totals
 from seats.storage.database import Database
 
 SCIM_PREFIX = "/scim/v2"
-# A request aiohttp matched to no route (404, 405): one label value, whatever the path.
+# A request aiohttp matched to no route (404, 405): one label value, whatever the path (and
+# one for those under the SCIM prefix, which the SCIM sub-app answers).
 UNMATCHED = "unmatched"
-_PLACEHOLDER = "{}"
+SCIM_UNMATCHED = f"{SCIM_PREFIX}/{UNMATCHED}"
 # Any token is a method to aiohttp: others share one label value, so a client cannot grow the
 # label set.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # An uncontended lock is taken in well under a millisecond; the SQLite wait gives up at 30 s.
 LOCK_WAIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30)
-
-
-def _scim_templates() -> dict[tuple[str, ...], str]:
-    """The SCIM sub-app routes every path to one catch-all (scim/routing.py dispatches), so
-    its templates come from the operation tables: lower-cased literal segments (SCIM matches
-    them case-insensitively) with placeholders, to the pattern."""
-    templates = {}
-    for table in (users.OPERATIONS, groups.OPERATIONS, discovery.OPERATIONS, bulk.OPERATIONS):
-        for _method, pattern, _operation in table:
-            key = tuple(
-                _PLACEHOLDER if part.startswith("{") else part.lower()
-                for part in pattern.strip("/").split("/")
-            )
-            templates[key] = SCIM_PREFIX + pattern
-    return templates
-
-
-_SCIM_TEMPLATES = _scim_templates()
 
 
 @dataclass(frozen=True)
@@ -224,22 +207,12 @@ def _gauge(registry: CollectorRegistry, name: str, documentation: str) -> Gauge:
 
 
 def route_template(request: web.Request) -> str:
-    resource = request.match_info.route.resource
-    if resource is None:
-        return UNMATCHED
-    if resource.canonical.startswith(SCIM_PREFIX):
-        return scim_template(request.match_info.get("tail", ""))
-    return resource.canonical
-
-
-def scim_template(tail: str) -> str:
-    """`Users/2819c223` -> `/scim/v2/Users/{id}`; the most literal pattern wins, as in
-    scim/routing.py (`Users/.search` is not `Users/{id}`)."""
-    parts = tuple(part.lower() for part in tail.strip("/").split("/"))
-    found = _SCIM_TEMPLATES.get(parts)
-    if found is None and len(parts) == 2:
-        found = _SCIM_TEMPLATES.get((parts[0], _PLACEHOLDER))
-    return found or SCIM_PREFIX + "/" + UNMATCHED
+    """The matched route's template (`/scim/v2/Users/{id}`); for a SCIM path spelled otherwise
+    (`/scim/v2/users/2819c223/`), the route the SCIM sub-app found for it (scim/app.py)."""
+    resource = request.get(REROUTED, request.match_info).route.resource
+    if resource is not None:
+        return resource.canonical
+    return SCIM_UNMATCHED if request.path.startswith(SCIM_PREFIX + "/") else UNMATCHED
 
 
 @web.middleware

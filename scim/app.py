@@ -6,7 +6,8 @@ Per request, in order (RFC 7644 §2 and §3.12 for the statuses):
    RFC 6750 §3, when missing or unknown; 429 + `Retry-After`, before any lookup, while the
    caller's address backs off after unknown tokens);
 2. a token bucket per bearer token (429 + `Retry-After`, RFC 6585 §4);
-3. the route (404 unknown endpoint, 405 wrong method, scim/routing.py);
+3. the route: aiohttp's router over scim/routes.py; a path it matched to no route gets a second
+   look in the routes' spelling (`/users/2819c223/`), and is then 404, or 405 with `Allow`;
 4. for a body: the media type (application/scim+json, RFC 7644 §3.1, or application/json;
    415 otherwise: RFC 7644 defines no scimType for it, so the error carries none), the size
    (413 past `max_body_bytes`, from Content-Length and from the bytes read), and JSON syntax
@@ -19,15 +20,14 @@ every answer once the token is known is counted in its connection's telemetry (s
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
 from aiohttp import web
 
-from scim import bulk, discovery, groups, root_search, users
 from scim.error_log import error_of, log_errors
-from scim.errors import MEDIA_TYPE, error_response, storage_unavailable
+from scim.errors import MEDIA_TYPE, error_response, guarded, storage_unavailable
 from scim.keys import (
     CONNECTION,
     DATABASE,
@@ -35,13 +35,14 @@ from scim.keys import (
     ORG_FOR_TOKEN,
     ORG_ID,
     RATE_LIMITER,
+    REROUTED,
     SETTINGS,
     TokenLookup,
     TokenThrottled,
 )
-from scim.protocol import ScimContext, ScimRequest, ScimResponse, ScimSettings
+from scim.protocol import Operation, ScimContext, ScimRequest, ScimResponse, ScimSettings
 from scim.rate_limit import RateLimiter
-from scim.routing import Router
+from scim.routes import add_routes, canonical_path
 from scim.telemetry import ConnectionTelemetry
 from scim.user_mapping import unstorable
 from seats.json_input import InvalidJson, JsonProblem, read_json
@@ -52,7 +53,6 @@ log = logging.getLogger("seatgate.scim")
 
 ACCEPTED_MEDIA_TYPES = frozenset({MEDIA_TYPE, "application/json"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_ROUTER = web.AppKey("scim_router", Router)
 # Longer request URIs are 414. aiohttp's parser refuses a request line past its own
 # `max_line_size` (8190 bytes by default) with a plain-text 400 before any application code
 # runs, so this limit sits below it, and `seatgate serve` raises the parser's limit well
@@ -73,27 +73,14 @@ def create_scim_app(
     """The caller runs `telemetry.lifecycle` (its flushes need the database open)."""
     counting = count_for_connections(telemetry)
     app = web.Application(
-        middlewares=[log_errors, counting, _scim_errors, _uri_length, _authenticate]
+        middlewares=[log_errors, counting, _scim_errors, _uri_length, _authenticate, _unrouted]
     )
     app[DATABASE] = database
     app[SETTINGS] = settings
     app[ORG_FOR_TOKEN] = org_for_token
     app[RATE_LIMITER] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-    app[_ROUTER] = build_router()
-    app.router.add_route("*", "/{tail:.*}", _handle)
+    add_routes(app.router, _handle)
     return app
-
-
-def build_router() -> Router:
-    """Every SCIM endpoint: Users, Groups, the root /.search (RFC 7644 §3.4.3), discovery
-    (§4) and /Bulk (§3.7)."""
-    return Router(
-        users.OPERATIONS,
-        groups.OPERATIONS,
-        root_search.OPERATIONS,
-        discovery.OPERATIONS,
-        bulk.OPERATIONS,
-    )
 
 
 def to_web_response(response: ScimResponse) -> web.Response:
@@ -205,14 +192,39 @@ async def _authenticate(request: web.Request, handler: Handler) -> web.StreamRes
     return await handler(request)
 
 
-async def _handle(request: web.Request) -> web.StreamResponse:
-    router = request.app[_ROUTER]
-    path = "/" + request.match_info["tail"]
-    if unstorable(path) or unstorable(dict(request.query)):
+@web.middleware
+async def _unrouted(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """What aiohttp's router did not match, innermost so the token is checked first as for
+    any request: a path spelled otherwise than its route (scim/routes.py) runs that route,
+    anything else is a SCIM 404, or 405 with `Allow` (RFC 9110 §15.5.6)."""
+    match = request.match_info
+    if match.http_exception is None:
+        return await handler(request)
+    respelled = canonical_path(request.path)
+    if isinstance(match.http_exception, web.HTTPNotFound) and respelled != request.path:
+        match = await request.app.router.resolve(
+            request.clone(rel_url=request.rel_url.with_path(respelled))
+        )
+        if match.http_exception is None:
+            request[REROUTED] = match
+            # The access line names the route, as the metrics do (gateway/request_log.py).
+            structlog.contextvars.bind_contextvars(route=match.route.resource.canonical)
+            return await match.handler(request)
+    if isinstance(match.http_exception, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(match.http_exception.allowed_methods))
+        return _error(
+            405,
+            f"{request.method} is not supported on {request.path}; allowed: {allowed}",
+            headers={"Allow": allowed},
+        )
+    return _error(404, f"no SCIM endpoint at {request.path}")
+
+
+async def _handle(operation: Operation, request: web.Request) -> web.StreamResponse:
+    """Run one SCIM operation: the route's segments, the body read and checked, the answer."""
+    if unstorable(request.path) or unstorable(dict(request.query)):
         return _error(400, "the URL holds NUL or unpaired surrogate characters", "invalidValue")
-    resolved = router.resolve(request.method, path)
-    if isinstance(resolved, ScimResponse):
-        return to_web_response(resolved)
+    params: Mapping[str, str] = request.get(REROUTED, request.match_info)
     settings = request.app[SETTINGS]
     body: Any = None
     if request.method in _BODY_METHODS:
@@ -222,13 +234,9 @@ async def _handle(request: web.Request) -> web.StreamResponse:
         body = parsed
     context = ScimContext(database=request.app[DATABASE], settings=settings, org_id=request[ORG_ID])
     scim_request = ScimRequest(
-        method=request.method,
-        path=path,
-        query=request.query,
-        headers=request.headers,
-        body=body,
+        query=request.query, headers=request.headers, body=body, params=params
     )
-    response = await router.dispatch(scim_request, context)
+    response = await guarded(operation, scim_request, context)
     request[NORMALIZED] = response.normalized
     return to_web_response(response)
 

@@ -9,6 +9,10 @@ Operation as its single request (scim/users.py, scim/groups.py), so every rule h
   operation's path) is replaced by the id the POST with that bulkId created (§3.7.2). An
   operation waits for the POSTs it refers to, even later ones in the request; a bulkId that no
   POST declares, whose POST failed, or that refers back in a circle fails that operation.
+- An operation's path (§3.7): a POST names a resource type endpoint (`/Users`, `/Groups`),
+  the other methods one resource (`/Users/2819c223`); any other path is 404 and a method the
+  path does not take 405, as over HTTP (resource type names case-insensitively, a trailing
+  slash ignored, as scim/routes.py reads them). /Bulk and the searches are not reachable here.
 - `failOnErrors` (§3.7.3): after that many failed operations, the rest are not attempted.
 - Not atomic: the RFC does not ask for it, and each operation commits on its own, so an
   operation that succeeded stays done when a later one fails. The response reports each one
@@ -31,10 +35,9 @@ from scim2_models import (
 )
 
 from scim import groups, users
-from scim.errors import error_response
+from scim.errors import error_response, guarded
 from scim.normalizations import Normalized
-from scim.protocol import ScimContext, ScimRequest, ScimResponse
-from scim.routing import Route, Router
+from scim.protocol import Operation, Route, ScimContext, ScimRequest, ScimResponse
 from scim.schemas import POLICY, GroupResource, UserResource, provider
 
 Request: Any = BulkRequest[UserResource | GroupResource]
@@ -44,8 +47,10 @@ BULK_PREFIX = "bulkId:"
 # A reference ends where a path segment, a quoted filter value or a bracket does.
 _REFERENCE = re.compile(r'bulkId:([^/"\s\]\[]+)')
 
-# /Bulk itself is not reachable from inside a bulk request.
-_ROUTER = Router(users.OPERATIONS, groups.OPERATIONS)
+_RESOURCE_TYPES = {"users": "Users", "groups": "Groups"}
+_OPERATIONS: dict[tuple[str, str], Operation] = {
+    (method, path): operation for method, path, operation in (*users.OPERATIONS, *groups.OPERATIONS)
+}
 
 
 @dataclass
@@ -172,13 +177,8 @@ async def _run(operation: Any, raw: Mapping[str, Any], job: _Job, context: ScimC
         return _record(job, operation, 400, _failure(operation, 400, detail, "invalidValue"))
     path = _resolve(str(operation.path), job.created)
     headers = {"If-Match": operation.version} if operation.version else {}
-    scim_request = ScimRequest(
-        method=str(operation.method.value),
-        path=path,
-        headers=headers,
-        body=_resolve(_get(raw, "data"), job.created),
-    )
-    response = await _ROUTER.dispatch(scim_request, context)
+    data = _resolve(_get(raw, "data"), job.created)
+    response = await _dispatch(str(operation.method.value), path, headers, data, context)
     job.normalized.update(response.normalized)
     body = response.body or {}
     if response.status < 400 and operation.method == "POST" and operation.bulk_id:
@@ -193,6 +193,23 @@ async def _run(operation: Any, raw: Mapping[str, Any], job: _Job, context: ScimC
         response=Error.model_validate(body) if response.status >= 400 else None,
     )
     return _record(job, operation, response.status, result)
+
+
+async def _dispatch(
+    method: str, path: str, headers: dict[str, str], body: Any, context: ScimContext
+) -> ScimResponse:
+    """Run the Users or Groups operation that `method` and `path` address (RFC 7644 §3.7)."""
+    kind, _, resource_id = path.split("?", 1)[0].strip("/").partition("/")
+    resource_type = _RESOURCE_TYPES.get(kind.lower())
+    if resource_type is None or "/" in resource_id:
+        return error_response(404, f"no SCIM endpoint at {path}")
+    pattern = f"/{resource_type}/{{id}}" if resource_id else f"/{resource_type}"
+    found = _OPERATIONS.get((method, pattern))
+    if found is None:
+        return error_response(405, f"{method} is not supported on {pattern}")
+    params = {"id": resource_id} if resource_id else {}
+    request = ScimRequest(headers=headers, body=body, params=params)
+    return await guarded(found, request, context)
 
 
 def _record(job: _Job, operation: Any, status: int, result: Any) -> Any:

@@ -20,7 +20,7 @@ from scim import group_mapping as mapping
 from scim.group_listing import list_groups, search_groups
 from scim.group_patch import parse_patch, plan_patch
 from scim.normalizations import Quirk
-from scim.protocol import ScimContext, ScimRequest, ScimResponse
+from scim.protocol import Route, ScimContext, ScimRequest, ScimResponse
 from scim.responses import (
     if_match_version,
     no_content,
@@ -28,7 +28,6 @@ from scim.responses import (
     not_modified_response,
     resource_response,
 )
-from scim.routing import Route
 from seats import groups
 from seats.model import Group, MemberRef
 from seats.storage import membership_store

@@ -36,5 +36,7 @@ RATE_LIMITER = web.AppKey("scim_rate_limiter", RateLimiter)
 ORG_ID = web.RequestKey("scim_org_id", str)
 # The connection, set with ORG_ID and also on a request refused by the per-token rate limit.
 CONNECTION = web.RequestKey("scim_connection", Connection)
+# The route a path spelled otherwise (`/users/2819c223/`) reached on a second look (scim/app.py).
+REROUTED = web.RequestKey("scim_rerouted", web.UrlMappingMatchInfo)
 # The IdP quirks the operation normalized (ScimResponse.normalized), set once it answered.
 NORMALIZED = web.RequestKey("scim_normalized", Mapping)

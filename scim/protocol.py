@@ -1,9 +1,10 @@
-"""The framework-free SCIM core's request and response, and the table of operations.
+"""The framework-free SCIM core's request and response, and the shape of its operation tables.
 
-Each SCIM operation is an async function `(ScimRequest, ScimContext) -> ScimResponse`. The
-aiohttp adapter (scim/app.py) turns HTTP into a ScimRequest and back; /Bulk (RFC 7644 §3.7)
-dispatches its operations through the same table, so every rule holds on both paths, and the
-protocol is testable without a server.
+Each SCIM operation is an async function `(ScimRequest, ScimContext) -> ScimResponse`, listed
+with its method and path in its module's `OPERATIONS`. The aiohttp adapter (scim/app.py) routes
+HTTP to them (scim/routes.py) and turns a ScimRequest and its response back into HTTP; /Bulk
+(RFC 7644 §3.7) calls the same Users and Groups operations, so every rule holds on both paths,
+and the protocol is testable without a server.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
@@ -41,9 +42,6 @@ class ScimContext:
 
 @dataclass(frozen=True)
 class ScimRequest:
-    method: str
-    # Path relative to the SCIM base URL, e.g. "/Users/2819c223".
-    path: str
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     # Parsed JSON body (already size- and content-type-checked), or None.
@@ -62,3 +60,5 @@ class ScimResponse:
 
 
 Operation = Callable[[ScimRequest, ScimContext], Awaitable[ScimResponse]]
+# (method, path relative to the SCIM base URL, operation), e.g. ("GET", "/Users/{id}", get_user).
+Route = tuple[str, str, Operation]

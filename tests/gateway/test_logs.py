@@ -140,8 +140,12 @@ async def test_a_scim_request_line_names_the_tokens_org(
     scim = await scim_headers_for(client, org["id"])
     with captured_logs(settings) as logs:
         response = await client.get("/scim/v2/Users", headers=scim)
+        respelled = await client.get("/scim/v2/users/", headers=scim)
     line = logs.one(event="request", request_id=response.headers["X-Request-Id"])
     assert line["route"] == "/scim/v2/Users" and line["org_id"] == org["id"]
+    # A path spelled otherwise than its route is logged under the route it reached.
+    line = logs.one(event="request", request_id=respelled.headers["X-Request-Id"])
+    assert line["route"] == "/scim/v2/Users" and line["status"] == 200
 
 
 async def test_the_workers_lines_name_the_org_and_outbox_message_they_deliver(

@@ -11,7 +11,7 @@ from gateway.app import create_app
 from gateway.config import Settings, reveal
 from gateway.integrations.delivery import DeliveryError
 from gateway.keys import DATABASE
-from gateway.metrics import METRICS, scim_template
+from gateway.metrics import METRICS
 from gateway.settings_sources import load_settings
 from gateway.worker import deliver_due
 from scim.telemetry import profile_of_user_agent
@@ -140,11 +140,37 @@ async def test_with_a_metrics_token_a_scrape_needs_it(
     assert ("seatgate_seats_used", frozenset()) in samples
 
 
-def test_scim_paths_are_named_by_the_scim_route_they_reach() -> None:
-    assert scim_template("Users/2819c223-7f76") == "/scim/v2/Users/{id}"
-    assert scim_template("users") == "/scim/v2/Users"
-    assert scim_template("Users/.search") == "/scim/v2/Users/.search"
-    assert scim_template("Nope/1/2") == "/scim/v2/unmatched"
+async def test_scim_paths_are_named_by_the_scim_route_they_reach(
+    client: TestClient, org: dict[str, Any]
+) -> None:
+    scim = await scim_headers_for(client, org["id"])
+    requests = [
+        ("GET", "/scim/v2/Users/2819c223-7f76", 404),
+        ("GET", "/scim/v2/users", 200),  # spelled otherwise: the route it reaches
+        ("GET", "/scim/v2/Groups/", 200),
+        ("POST", "/scim/v2/Users/.search", 200),
+        ("POST", "/scim/v2/.search", 200),
+        ("GET", "/scim/v2/Nope/1/2", 404),
+        ("DELETE", "/scim/v2/Users", 405),
+    ]
+    for method, path, status in requests:
+        body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
+        response = await client.request(method, path, headers=scim, json=body)
+        assert response.status == status, (path, await response.text())
+    samples = await scrape(client)
+    routes = {
+        dict(labels)["route"]
+        for (name, labels) in samples
+        if name == "seatgate_http_requests_total" and "/scim/" in dict(labels)["route"]
+    }
+    assert routes == {
+        "/scim/v2/Users/{id}",
+        "/scim/v2/Users",
+        "/scim/v2/Groups",
+        "/scim/v2/Users/.search",
+        "/scim/v2/.search",
+        "/scim/v2/unmatched",
+    }
 
 
 def test_the_idp_profile_comes_from_the_user_agent() -> None:

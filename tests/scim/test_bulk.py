@@ -232,3 +232,25 @@ async def test_a_malformed_bulk_request_is_400(client: TestClient, scim: dict[st
     for body in ({"schemas": [BULK_REQUEST]}, {"schemas": [BULK_REQUEST], "Operations": "x"}, []):
         response = await client.post(f"{BASE}/Bulk", json=body, headers=scim)
         assert response.status == 400, await response.text()
+
+
+async def test_a_post_addresses_a_resource_type_and_other_methods_one_resource(
+    client: TestClient, scim: dict[str, str]
+) -> None:
+    """RFC 7644 §3.7: the path is `/Users` for a POST, `/Users/{id}` otherwise; resource type
+    names match case-insensitively and a trailing slash is ignored, as over HTTP."""
+    user = await create_user(client, scim, "path@example.com")
+    rename = patch_body({"op": "replace", "path": "displayName", "value": "Path"})
+    results = await run_bulk(
+        client,
+        scim,
+        bulk_body(
+            {"method": "PATCH", "path": f"/users/{user['id']}/", "data": rename},
+            {"method": "PUT", "path": "/Users", "data": {"schemas": [USER], "userName": "x@y.z"}},
+            {"method": "DELETE", "path": f"/Users/{user['id']}/extra"},
+        ),
+    )
+    assert [result["status"] for result in results] == ["200", "405", "404"]
+    assert results[1]["response"]["detail"] == "PUT is not supported on /Users"
+    read = await client.get(f"{BASE}/Users/{user['id']}", headers=scim)
+    assert (await read.json(content_type=None))["displayName"] == "Path"

@@ -1,6 +1,6 @@
 """The framework-free SCIM core: operations called directly as
-`(ScimRequest, ScimContext) -> ScimResponse`, the router, the error mapping and cursors, with
-no HTTP server (the rate limiter: test_rate_limit.py)."""
+`(ScimRequest, ScimContext) -> ScimResponse`, the error mapping and cursors, with no HTTP
+server (the rate limiter: test_rate_limit.py)."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -11,10 +11,8 @@ from pydantic import ValidationError
 from scim2_models import InvalidFilterException, User
 
 from scim import errors, users
-from scim.app import build_router
 from scim.paging import Cursor
 from scim.protocol import ScimContext, ScimRequest, ScimResponse, ScimSettings
-from scim.routing import Router
 from seats import errors as domain
 from seats.orgs import create_org
 from seats.storage.database import Database
@@ -30,61 +28,33 @@ async def context(database_url: str) -> AsyncIterator[ScimContext]:
     await database.dispose()
 
 
-def _request(method: str, path: str, body: object = None, **params: str) -> ScimRequest:
-    return ScimRequest(method=method, path=path, body=body, params=params)
+def _request(body: object = None, **params: str) -> ScimRequest:
+    return ScimRequest(body=body, params=params)
 
 
 async def test_create_user_is_a_plain_function_of_request_and_context(
     context: ScimContext,
 ) -> None:
-    first = await users.create_user(
-        _request("POST", "/Users", user_payload("a@x.example")), context
-    )
+    first = await users.create_user(_request(user_payload("a@x.example")), context)
     assert first.status == 201
     assert first.headers["Location"] == f"https://gw.example/scim/v2/Users/{first.body['id']}"
-    second = await users.create_user(
-        _request("POST", "/Users", user_payload("b@x.example")), context
-    )
+    second = await users.create_user(_request(user_payload("b@x.example")), context)
     assert second.status == 201
     assert second.body is not None and second.body[SEAT]["seatStatus"] == "over_limit"
 
 
-async def test_patch_and_get_through_the_router_without_a_server(context: ScimContext) -> None:
-    router = build_router()
-    created = await router.dispatch(
-        _request("POST", "/Users", user_payload("p@x.example")), context
-    )
+async def test_patch_and_get_are_plain_functions_too(context: ScimContext) -> None:
+    created = await users.create_user(_request(user_payload("p@x.example")), context)
     assert created.body is not None
     user_id = created.body["id"]
-    patched = await router.dispatch(
-        _request(
-            "PATCH",
-            f"/Users/{user_id}",
-            patch_body({"op": "Replace", "path": "displayName", "value": "P"}),
-        ),
-        context,
-    )
+    patch = patch_body({"op": "Replace", "path": "displayName", "value": "P"})
+    patched = await users.patch_user(_request(patch, id=user_id), context)
     assert patched.status == 200 and patched.headers["ETag"] == 'W/"2"'
-    read = await router.dispatch(_request("GET", f"/Users/{user_id}"), context)
+    read = await users.get_user(_request(id=user_id), context)
     assert read.body is not None and read.body["displayName"] == "P"
-    missing = await router.dispatch(_request("GET", "/Users/nope"), context)
+    missing = await errors.guarded(users.get_user, _request(id="nope"), context)
     assert missing.status == 404 and missing.body is not None
     assert missing.body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
-
-
-async def test_the_router_answers_404_and_405_as_scim_errors() -> None:
-    async def noop(request: ScimRequest, context: ScimContext) -> ScimResponse:
-        return ScimResponse(200)
-
-    router = Router([("GET", "/Things/{id}", noop), ("GET", "/Things/.special", noop)])
-    resolved = router.resolve("GET", "/things/.special")
-    assert not isinstance(resolved, ScimResponse) and resolved.params == {}
-    resolved = router.resolve("GET", "/Things/42/")
-    assert not isinstance(resolved, ScimResponse) and resolved.params == {"id": "42"}
-    assert isinstance(missing := router.resolve("GET", "/Nope"), ScimResponse)
-    assert missing.status == 404
-    assert isinstance(wrong := router.resolve("DELETE", "/Things/1"), ScimResponse)
-    assert wrong.status == 405 and wrong.headers["Allow"] == "GET"
 
 
 def test_domain_errors_map_to_rfc_7644_statuses_and_scim_types() -> None:
@@ -119,7 +89,7 @@ async def test_an_unexpected_exception_is_logged_and_answered_as_a_500_scim_erro
         raise RuntimeError("bug")
 
     with caplog.at_level(logging.ERROR, logger="seatgate.scim"):
-        response = await errors.guarded(broken, _request("GET", "/x"), None)  # type: ignore[arg-type]
+        response = await errors.guarded(broken, _request(), None)  # type: ignore[arg-type]
     assert response.status == 500 and response.body is not None
     assert response.body["status"] == "500"
     assert "bug" not in response.body["detail"]

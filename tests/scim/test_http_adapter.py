@@ -112,13 +112,27 @@ async def test_nul_and_lone_surrogates_are_400_invalid_value_on_every_engine(
 async def test_unknown_endpoints_are_404_and_wrong_methods_405_with_allow(
     client: TestClient, scim: dict[str, str]
 ) -> None:
-    await scim_error(await client.get(f"{BASE}/Pets", headers=scim), 404)
+    body = await scim_error(await client.get(f"{BASE}/Pets", headers=scim), 404)
+    assert body["detail"] == f"no SCIM endpoint at {BASE}/Pets"
     await scim_error(await client.get(f"{BASE}/Users/a/b", headers=scim), 404)
+    await scim_error(await client.get(f"{BASE}/Me/a/b", headers=scim), 404)
     response = await client.delete(f"{BASE}/Users", headers=scim)
+    body = await scim_error(response, 405)
+    assert response.headers["Allow"] == "GET, POST"
+    assert body["detail"] == f"DELETE is not supported on {BASE}/Users; allowed: GET, POST"
+    response = await client.delete(f"{BASE}/users/", headers=scim)
     await scim_error(response, 405)
     assert response.headers["Allow"] == "GET, POST"
     response = await client.post(f"{BASE}/ServiceProviderConfig", json={}, headers=scim)
     await scim_error(response, 405)
+    assert response.headers["Allow"] == "GET"
+    # HEAD is not GET here: the list and read operations are not run for headers alone.
+    response = await client.head(f"{BASE}/Users", headers=scim)
+    assert response.status == 405 and response.headers["Allow"] == "GET, POST"
+
+
+async def test_an_unknown_endpoint_still_needs_a_token(client: TestClient) -> None:
+    await scim_error(await client.get(f"{BASE}/Pets"), 401)
 
 
 async def test_me_is_not_implemented(client: TestClient, scim: dict[str, str]) -> None:
@@ -132,7 +146,18 @@ async def test_endpoint_names_match_case_insensitively_and_tolerate_a_trailing_s
 ) -> None:
     created = await create_user(client, scim, "case@example.com")
     assert (await client.get(f"{BASE}/users/{created['id']}", headers=scim)).status == 200
+    assert (await client.get(f"{BASE}/USERS/{created['id']}/", headers=scim)).status == 200
     assert (await client.get(f"{BASE}/Users/", headers=scim)).status == 200
+    assert (await client.get(f"{BASE}/serviceproviderconfig", headers=scim)).status == 200
+    search = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
+    response = await client.post(f"{BASE}/users/.SEARCH", json=search, headers=scim)
+    assert response.status == 200 and (await response.json())["totalResults"] == 1
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Case"}],
+    }
+    response = await client.patch(f"{BASE}/users/{created['id']}", json=patch, headers=scim)
+    assert response.status == 200 and (await response.json())["displayName"] == "Case"
 
 
 async def test_too_many_requests_for_one_token_are_429_with_retry_after(
