@@ -7,7 +7,8 @@
 
 Servers (one at a time, each in its own process on a free 127.0.0.1 port): seatgate on SQLite
 (`sqlite`), seatgate on a throwaway PostgreSQL cluster (`postgres`), scim2-server under uvicorn
-(`peer`), a bare aiohttp handler (`ceiling`). docs/benchmarks.md explains every row.
+(`peer`), django-scim2 on SQLite under gunicorn (`django`, the durable peer), a bare
+aiohttp handler (`ceiling`). docs/benchmarks.md explains every row.
 """
 
 import argparse

@@ -94,6 +94,32 @@ def step_table(plan: Plan, runs: dict[str, TargetRun]) -> list[str]:
     return _table(header, lines)
 
 
+# The rows the durable peer answers, for the table of seatgate against it.
+_DURABLE_ROWS = ("create", "delete", "deactivate", "filter", "list")
+
+
+def durable_peer_table(plan: Plan, runs: dict[str, TargetRun]) -> list[str]:
+    """seatgate's figures divided by django-scim2's, a peer that also writes every user to disk."""
+    base = runs["django"]
+    lines = []
+    for key, label in rows(plan):
+        if key.split("@")[0] not in _DURABLE_ROWS:
+            continue
+        theirs = base.results.get(key)
+        for target in ("sqlite", "postgres"):
+            mine = runs[target].results.get(key) if target in runs else None
+            if mine is None:
+                continue
+            ratios = [
+                _ratio(figure(mine), None if theirs is None else figure(theirs))
+                for name, figure, _ in _FIGURES
+                if name in _COMPARED
+            ]
+            lines.append([label, LABELS[target], *ratios])
+    header = ["step", "server", "req/s ÷ durable peer", "p50 ÷ durable peer"]
+    return _table([*header, "CPU ÷ durable peer"], lines)
+
+
 def memory_table(runs: dict[str, TargetRun]) -> list[str]:
     def peak(key: str) -> float | None:
         return runs[key].memory.get("peak") if key in runs else None
@@ -155,6 +181,8 @@ def feed_table(runs: dict[str, TargetRun]) -> list[str]:
 
 def render(plan: Plan, runs: dict[str, TargetRun], preface: list[str]) -> str:
     out = [*preface, "", "### Steps", "", *step_table(plan, runs)]
+    if "django" in runs and {"sqlite", "postgres"} & set(runs):
+        out += ["", "### seatgate ÷ the durable peer", "", *durable_peer_table(plan, runs)]
     out += ["", "### Server memory", "", *memory_table(runs)]
     if any(run.feed is not None for run in runs.values()):
         out += ["", "### Event feed", "", *feed_table(runs)]

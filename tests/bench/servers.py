@@ -3,7 +3,8 @@
 Each server runs as a subprocess of its own, so it has a CPU to itself while the load generator
 runs in the harness process. Its output goes to a log file (a pipe nobody reads would fill up
 and stall it); the tail of that log is shown when a server fails to start. Memory is read from
-/proc/<pid>/status: VmRSS now, VmHWM the peak resident set since the process started.
+/proc/<pid>/status: VmRSS now, VmHWM the peak resident set since the process started; a server
+that forks workers (gunicorn) counts its children's memory and CPU time with its own.
 """
 
 import asyncio
@@ -76,28 +77,41 @@ class ServerProcess:
                 await asyncio.sleep(0.1)
         raise ServerFailed(f"{self.name} did not answer {path} in {within:.0f}s: {self.log_tail()}")
 
-    def memory_mb(self) -> dict[str, float]:
-        """VmRSS and VmHWM of the server process, in MB (an empty dict once it has exited)."""
+    def _pids(self) -> list[int]:
+        """The server process and its children: gunicorn serves from a worker it forks."""
         try:
-            lines = Path(f"/proc/{self.pid}/status").read_text().splitlines()
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
         except OSError:
-            return {}
+            children = []
+        return [self.pid, *map(int, children)]
+
+    def memory_mb(self) -> dict[str, float]:
+        """VmRSS and VmHWM of the server process and its children, in MB (an empty dict once it
+        has exited)."""
         found: dict[str, float] = {}
-        for line in lines:
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                found[key] = int(value.split()[0]) / 1024  # kB -> MB
+        for pid in self._pids():
+            try:
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    found[key] = found.get(key, 0.0) + int(value.split()[0]) / 1024  # kB -> MB
         return found
 
     def cpu_seconds(self) -> float | None:
-        """User plus system CPU time of the server process and all its threads so far."""
-        try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except OSError:
-            return None
-        # Fields after the parenthesized command name; utime and stime are the 14th and 15th.
-        fields = stat.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        """User plus system CPU time of the server process, its children and all their threads."""
+        total = None
+        for pid in self._pids():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            # Fields after the parenthesized command name; utime and stime are the 14th and 15th.
+            fields = stat.rsplit(")", 1)[1].split()
+            total = (total or 0.0) + (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        return total
 
     def log_tail(self, chars: int = 600) -> str:
         self._log.flush()

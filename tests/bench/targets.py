@@ -1,8 +1,10 @@
-"""The four servers measured side by side, and how each is started and made ready for the load.
+"""The five servers measured side by side, and how each is started and made ready for the load.
 
 - `sqlite`: seatgate (`seatgate serve`) on a fresh SQLite file in a temporary directory;
 - `postgres`: seatgate on a fresh database of a throwaway PostgreSQL cluster (postgres.py);
 - `peer`: scim2-server's ASGI application with its async in-memory storage, under uvicorn;
+- `django`: django-scim2 on SQLite (WAL, every commit synced) under gunicorn with 8 threads, the
+  durable peer (django_peer/);
 - `ceiling`: a bare aiohttp handler that parses a SCIM user and answers 201 (ceiling_server.py).
 
 For seatgate, set-up goes through the admin API: one organization without a seat limit, a SCIM
@@ -15,7 +17,9 @@ needed it show the failure as an error row.
 import base64
 import importlib.util
 import json
+import os
 import shutil
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
@@ -25,6 +29,7 @@ from typing import Any
 
 import aiohttp
 
+from tests.bench.django_peer import TOKEN as DJANGO_TOKEN
 from tests.bench.plan import LIMITED_SEATS
 from tests.bench.postgres import throwaway_cluster
 from tests.bench.servers import ServerProcess, free_port
@@ -37,11 +42,12 @@ SCIM_MEDIA_TYPE = "application/scim+json"
 # The rate limiter stays in the request path, with limits the load never reaches.
 NO_RATE_LIMIT = "1000000000"
 
-TARGETS = ("sqlite", "postgres", "peer", "ceiling")
+TARGETS = ("sqlite", "postgres", "peer", "django", "ceiling")
 LABELS = {
     "sqlite": "seatgate/sqlite",
     "postgres": "seatgate/postgresql",
     "peer": "scim2-server (peer)",
+    "django": "django-scim2 (durable peer)",
     "ceiling": "bare aiohttp (ceiling)",
 }
 # What each kind of server can be asked; the other steps show n/a.
@@ -52,6 +58,7 @@ ABILITIES = {
     "sqlite": SEATGATE_ABILITIES,
     "postgres": SEATGATE_ABILITIES,
     "peer": frozenset({"users", "reads", "groups", "deprovision"}),
+    "django": frozenset({"users", "reads", "deprovision"}),
     "ceiling": frozenset({"users"}),
 }
 
@@ -89,6 +96,9 @@ async def launch(key: str, workdir: Path) -> AsyncIterator[tuple[ServerProcess, 
             await add_limited_org(session, server.base_url)
         elif key == "peer":
             session = Session(key, "/v2", {"Content-Type": SCIM_MEDIA_TYPE})
+        elif key == "django":
+            headers = {"Content-Type": SCIM_MEDIA_TYPE, "Authorization": f"Bearer {DJANGO_TOKEN}"}
+            session = Session(key, "/scim/v2", headers)
         else:
             session = Session(key, "/scim/v2", {"Content-Type": SCIM_MEDIA_TYPE})
         session.cpu_clock = server.cpu_seconds
@@ -109,6 +119,9 @@ def _started(key: str, workdir: Path) -> Iterator[ServerProcess]:
         elif key == "peer":
             argv = _peer_argv(port)
             env = {}
+        elif key == "django":
+            env = _migrated_django(workdir)
+            argv = _django_argv(port)
         else:
             argv = [sys.executable, "-m", "tests.bench.ceiling_server", "--port", str(port)]
             env = {}
@@ -150,6 +163,27 @@ def _peer_argv(port: int) -> list[str]:
         sys.executable, "-m", "uvicorn", "--factory", "tests.bench.peer_app:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--loop", "asyncio", "--http", http,
         "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "75",
+    ]  # fmt: skip
+
+
+def _migrated_django(workdir: Path) -> dict[str, str]:
+    """The durable peer's environment, its SQLite file created and migrated."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "tests.bench.django_peer.settings",
+        "BENCH_DJANGO_DB": str(workdir / "django.db"),
+    }
+    migrate = [sys.executable, "-m", "django", "migrate", "--verbosity", "0"]
+    subprocess.run(migrate, env={**os.environ, **env}, cwd=REPO, check=True, capture_output=True)
+    return env
+
+
+def _django_argv(port: int) -> list[str]:
+    # One worker process with 8 threads, as the issue measured it; keep-alive 75 s as for the
+    # peer; gunicorn writes no access log unless asked.
+    return [
+        sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "8",
+        "--bind", f"127.0.0.1:{port}", "--keep-alive", "75", "--log-level", "warning",
+        "tests.bench.django_peer.wsgi:application",
     ]  # fmt: skip
 
 
