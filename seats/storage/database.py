@@ -32,6 +32,7 @@ _AFTER_COMMIT = "seatgate_after_commit"
 _BEFORE_COMMIT = "seatgate_before_commit"
 _STATE = "seatgate_transaction_state"
 _LOCK_WAIT = "seatgate_lock_wait"
+_LOCK_HELD_SINCE = "seatgate_lock_held_since"
 BeforeCommit = Callable[[AsyncConnection], Awaitable[None]]
 # How long a write transaction waits for another process's SQLite write lock; the wait is a
 # series of asyncio sleeps, so the event loop serves other requests meanwhile.
@@ -76,7 +77,11 @@ class Database:
         # Told how long each wait for the lock that serializes seat decisions took (the
         # gateway's metrics): on SQLite the database's write lock, which every write
         # transaction takes before it begins; on PostgreSQL the org row's lock (OrgLock).
-        self.observe_lock_wait: Callable[[float], None] = _ignore_wait
+        self.observe_lock_wait: Callable[[float], None] = _ignore_seconds
+        # Told how long that lock was then held: from its acquisition to the end (commit or
+        # rollback) of the transaction that took it. Within one org this is what serializes
+        # creates, so its inverse is the org's ceiling (docs/benchmarks.md).
+        self.observe_lock_held: Callable[[float], None] = _ignore_seconds
         path = self.engine.url.database if self.is_sqlite else None
         self._wal_sync = WalSync(path) if path and path != ":memory:" else None
 
@@ -122,8 +127,6 @@ class Database:
         With `immediate` (SQLite), the write lock asked for at `lock_asked` is held once the
         transaction began."""
         conn, transaction = await self._connect_and_begin(immediate=immediate)
-        if immediate:
-            self.observe_lock_wait(time.perf_counter() - lock_asked)
         # `info` outlives the transaction (it belongs to the pooled DBAPI connection): every
         # key set here is removed in the `finally`, so nothing leaks into the next one.
         conn.info[_AFTER_COMMIT] = callbacks
@@ -131,6 +134,9 @@ class Database:
         conn.info[_BEFORE_COMMIT] = hooks
         conn.info[_STATE] = {}
         conn.info[_LOCK_WAIT] = self.observe_lock_wait
+        if immediate:
+            held_since = conn.info[_LOCK_HELD_SINCE] = time.perf_counter()
+            self.observe_lock_wait(held_since - lock_asked)
         try:
             try:
                 yield conn
@@ -145,6 +151,9 @@ class Database:
             # `info` went with it, and reading `info` would reconnect synchronously, outside
             # any await, and skip the close below.
             if not conn.invalidated:
+                held_since = conn.info.pop(_LOCK_HELD_SINCE, None)
+                if held_since is not None:
+                    self.observe_lock_held(time.perf_counter() - held_since)
                 for key in (_AFTER_COMMIT, _BEFORE_COMMIT, _STATE, _LOCK_WAIT):
                     conn.info.pop(key, None)
             await conn.close()
@@ -190,14 +199,18 @@ def before_commit(conn: AsyncConnection, hook: BeforeCommit) -> None:
     conn.info[_BEFORE_COMMIT].append(hook)
 
 
-def lock_waited(conn: AsyncConnection, seconds: float) -> None:
-    """Report a wait for the org lock taken in the write transaction `conn` belongs to."""
+def lock_waited(conn: AsyncConnection, asked: float) -> None:
+    """Report that the write transaction `conn` belongs to holds the org lock it asked for at
+    `asked` (a `time.perf_counter()` reading): the wait is observed now, the hold when the
+    transaction ends (from the first lock it took, if it takes several)."""
     observe = conn.info.get(_LOCK_WAIT)
     if observe is not None:
-        observe(seconds)
+        held_since = time.perf_counter()
+        observe(held_since - asked)
+        conn.info.setdefault(_LOCK_HELD_SINCE, held_since)
 
 
-def _ignore_wait(seconds: float) -> None:
+def _ignore_seconds(seconds: float) -> None:
     return None
 
 

@@ -46,7 +46,7 @@ class OrgLock:
             asked = time.perf_counter()
             row = (await conn.execute(self._for_update, parameters)).mappings().first()
             # The statement's own round trip is in it too (a fraction of a millisecond).
-            lock_waited(conn, time.perf_counter() - asked)
+            lock_waited(conn, asked)
         else:
             row = (await conn.execute(self._select, parameters)).mappings().first()
         if row is None:

@@ -22,6 +22,7 @@ ratio says what more processes buy on this machine, not on a server with a core 
 import argparse
 import asyncio
 import json
+import math
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.bench import load
+from tests.bench import load, server_metrics
 from tests.bench.postgres import throwaway_cluster
 from tests.bench.servers import ServerProcess, free_port
 from tests.bench.steps import user_body
@@ -85,6 +86,7 @@ async def run_with(gateways: int, users: int, workdir: Path) -> dict[str, Any]:
                 }
                 return load.Req("POST", f"{base}/scim/v2/Users", user_body(i), headers=headers)
 
+            before = await _snapshot(http, servers)
             result = await load.run(
                 http,
                 count=users,
@@ -93,8 +95,26 @@ async def run_with(gateways: int, users: int, workdir: Path) -> dict[str, Any]:
                 check=load.expect(201),
                 time_limit=600,
             )
+            spent = await _snapshot(http, servers) - before
             counts = [await _seats(http, servers[0].base_url, org_id) for org_id, _ in orgs]
-    return {"gateways": gateways, "result": result, "seats": seats, "counts": counts}
+    return {
+        "gateways": gateways,
+        "result": result,
+        "seats": seats,
+        "counts": counts,
+        "spent": spent,
+    }
+
+
+async def _snapshot(
+    http: aiohttp.ClientSession, servers: list[ServerProcess]
+) -> server_metrics.Snapshot:
+    """The gateways' CPU and lock-hold histograms, summed over the processes."""
+    snapshots = [await server_metrics.scrape(http, server.base_url) for server in servers]
+    total = snapshots[0]
+    for snapshot in snapshots[1:]:
+        total += snapshot
+    return total
 
 
 def report(rows: list[dict[str, Any]], users: int) -> str:
@@ -106,9 +126,9 @@ def report(rows: list[dict[str, Any]], users: int) -> str:
         f" {CONCURRENCY}, over {ORGS} orgs of seat limit {rows[0]['seats']:,} each, round-robin"
         " over the gateways.",
         "",
-        "| gateways | created | req/s | ÷ 1 gateway | p50 ms | p99 ms | active | over_limit |"
-        " invariant |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| gateways | created | req/s | ÷ 1 gateway | p50 ms | p99 ms | gateway CPU ms/create |"
+        " lock held p50 ms | lock held mean ms | active | over_limit | invariant |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         result, counts = row["result"], row["counts"]
@@ -116,12 +136,35 @@ def report(rows: list[dict[str, Any]], users: int) -> str:
         over = sum(org["over_limit"] for org in counts)
         holds = all(org["active"] == row["seats"] for org in counts) and over == result.ok - active
         rate = result.throughput or 0.0
+        cpu_ms, held_p50_ms, held_mean_ms = _per_create(row["spent"], result.ok)
         lines.append(
             f"| {row['gateways']} | {result.ok:,} | {rate:.0f} | {rate / one:.2f}x |"
-            f" {result.percentile_ms(50):.1f} | {result.percentile_ms(99):.1f} | {active} |"
+            f" {result.percentile_ms(50):.1f} | {result.percentile_ms(99):.1f} | {cpu_ms:.2f} |"
+            f" {held_p50_ms:.2f} | {held_mean_ms:.2f} | {active} |"
             f" {over} | {'holds' if holds else 'BROKEN: ' + json.dumps(counts)} |"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *arithmetic(rows[0]["spent"], rows[0]["result"].ok)])
+
+
+def _per_create(spent: server_metrics.Snapshot, created: int) -> tuple[float, float, float]:
+    """Gateway CPU per create, the lock-hold p50 and mean, all in ms."""
+    mean = spent.held_sum / spent.held_count if spent.held_count else math.nan
+    return 1000 * spent.cpu_seconds / max(created, 1), 1000 * spent.held_quantile(0.5), 1000 * mean
+
+
+def arithmetic(spent: server_metrics.Snapshot, created: int) -> list[str]:
+    """docs/benchmarks.md's arithmetic from one gateway's figures: cores for a rate across many
+    orgs (CPU per create), and one org's ceiling (the lock serializes its creates)."""
+    cpu_ms, held_p50_ms, held_mean_ms = _per_create(spent, created)
+    cores = ", ".join(f"{rate:,}/s: {rate * cpu_ms / 1000:.1f}" for rate in (1_000, 10_000))
+    return [
+        f"One gateway: C = {cpu_ms:.2f} ms of gateway CPU per create, so 1000 / C ="
+        f" {1000 / cpu_ms:.0f} creates/s per core; gateway cores (processes) = rate x C / 1000"
+        f" for many orgs: {cores} (PostgreSQL's own CPU not included).",
+        f"One org: its creates queue on the org lock, held {held_p50_ms:.2f} ms p50"
+        f" ({held_mean_ms:.2f} ms mean): ceiling 1 / hold = {1000 / held_mean_ms:.0f} creates/s"
+        " (by the mean), whatever the number of processes.",
+    ]
 
 
 async def main(argv: list[str]) -> int:

@@ -1,11 +1,14 @@
 """/metrics, the lags: how far Stripe is behind (pending seat pushes, their age, the time since
-the last subscription sync, read at scrape time) and how long writes waited for the org lock."""
+the last subscription sync, read at scrape time), how long writes waited for the org lock and
+how long they held it."""
 
 import asyncio
 import math
 
+import pytest
 from aiohttp.test_utils import TestClient
 
+from gateway.config import Settings
 from gateway.keys import DATABASE
 from seats.billing.pushes import BILLING_PUSH
 from seats.orgs import lock_org
@@ -66,3 +69,49 @@ async def test_a_create_behind_a_held_org_lock_shows_its_wait(
         waited, "seatgate_org_lock_wait_seconds_bucket", le="0.1"
     )
     assert slow >= 1
+
+
+def engine_of(settings: Settings) -> str:
+    return "postgresql" if settings.database_url.startswith("postgresql") else "sqlite"
+
+
+async def test_every_create_reports_how_long_it_held_the_org_lock_under_its_engine(
+    client: TestClient, org: dict[str, str], settings: Settings
+) -> None:
+    creates = 5
+    await provision(client, org["id"], *(f"user{n}@acme.test" for n in range(creates)))
+    samples = await scrape(client)
+    engine = engine_of(settings)
+    assert value(samples, "seatgate_org_lock_held_seconds_count", engine=engine) >= creates
+    assert value(samples, "seatgate_org_lock_held_seconds_sum", engine=engine) > 0
+    assert not any(
+        name.startswith("seatgate_org_lock_held") and set(dict(labels)) - {"engine", "le"}
+        for name, labels in samples
+    )
+
+
+async def test_the_hold_lasts_until_the_transaction_that_took_the_lock_ends(
+    client: TestClient, org: dict[str, str], settings: Settings
+) -> None:
+    async with client.app[DATABASE].transaction() as conn:
+        await lock_org(conn, org["id"])
+        await asyncio.sleep(HELD_SECONDS)
+    samples = await scrape(client)
+    engine = engine_of(settings)
+    held_long = value(samples, "seatgate_org_lock_held_seconds_count", engine=engine) - value(
+        samples, "seatgate_org_lock_held_seconds_bucket", engine=engine, le="0.1"
+    )
+    assert held_long == 1
+
+
+async def test_a_transaction_rolled_back_after_taking_the_lock_reports_its_hold(
+    client: TestClient, org: dict[str, str], settings: Settings
+) -> None:
+    held = "seatgate_org_lock_held_seconds_count"
+    engine = engine_of(settings)
+    before = value(await scrape(client), held, engine=engine)
+    with pytest.raises(RuntimeError):
+        async with client.app[DATABASE].transaction() as conn:
+            await lock_org(conn, org["id"])
+            raise RuntimeError("the use case failed")
+    assert value(await scrape(client), held, engine=engine) == before + 1
