@@ -3,13 +3,16 @@ seat invariant holds across them.
 
     python -m tests.bench.processes                  # 1, 2 and 3 gateways, 3,000 creates each
     python -m tests.bench.processes --max 4 --users 5000
+    python -m tests.bench.processes --max 1 --orgs 1 --concurrency 1   # the uncontended hold
 
 For each count N: a throwaway PostgreSQL cluster (fsync on, tests/bench/postgres.py), N
-`seatgate serve` processes on it, 8 organizations each with a seat limit of a third of its
-users, and Okta-shaped POST /Users at concurrency 16 spread over the orgs and, round-robin,
-over the N gateways. The table gives the throughput, its ratio to one gateway, and the seat
-counts afterwards, summed over the orgs: in every org exactly `limit` active and the rest
-over_limit, or the invariant broke.
+`seatgate serve` processes on it, 8 organizations (`--orgs`) each with a seat limit of a third
+of its users, and Okta-shaped POST /Users at concurrency 16 (`--concurrency`) spread over the
+orgs and, round-robin, over the N gateways. The table gives the throughput, its ratio to one
+gateway, and the seat counts afterwards, summed over the orgs: in every org exactly `limit`
+active and the rest over_limit, or the invariant broke. From the gateways' `/metrics` it adds
+their CPU per create and how long each create held its org's lock, and ends with the arithmetic
+of docs/benchmarks.md ("Scale and processes") worked out from the one-gateway row.
 
 Creates into one organization serialize on its row lock (that is how no two requests can take
 the same last seat), so one org's sync does not go faster with more processes; several orgs'
@@ -25,6 +28,7 @@ import json
 import math
 import sys
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -37,8 +41,14 @@ from tests.bench.servers import ServerProcess, free_port
 from tests.bench.steps import user_body
 from tests.bench.targets import ADMIN_TOKEN, REPO, seatgate_argv, seatgate_env
 
-CONCURRENCY = 16
-ORGS = 8
+
+@dataclass(frozen=True)
+class Shape:
+    users: int
+    orgs: int = 8
+    concurrency: int = 16
+
+
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
@@ -56,7 +66,7 @@ async def _seats(http: aiohttp.ClientSession, base: str, org_id: str) -> dict[st
         return dict(await response.json())
 
 
-async def run_with(gateways: int, users: int, workdir: Path) -> dict[str, Any]:
+async def run_with(gateways: int, shape: Shape, workdir: Path) -> dict[str, Any]:
     with ExitStack() as stack:
         url = stack.enter_context(throwaway_cluster())
         servers = []
@@ -74,14 +84,16 @@ async def run_with(gateways: int, users: int, workdir: Path) -> dict[str, Any]:
             servers.append(server)
         for server in servers:
             await server.wait_ready("/.well-known/jwks.json")
-        seats = users // ORGS // 3
+        seats = shape.users // shape.orgs // 3
         async with aiohttp.ClientSession() as http:
-            orgs = [await _org_and_token(http, servers[0].base_url, seats) for _ in range(ORGS)]
+            orgs = [
+                await _org_and_token(http, servers[0].base_url, seats) for _ in range(shape.orgs)
+            ]
 
             def make(i: int) -> load.Req:
-                base = servers[(i // ORGS) % gateways].base_url
+                base = servers[(i // shape.orgs) % gateways].base_url
                 headers = {
-                    "Authorization": f"Bearer {orgs[i % ORGS][1]}",
+                    "Authorization": f"Bearer {orgs[i % shape.orgs][1]}",
                     "Content-Type": "application/scim+json",
                 }
                 return load.Req("POST", f"{base}/scim/v2/Users", user_body(i), headers=headers)
@@ -89,8 +101,8 @@ async def run_with(gateways: int, users: int, workdir: Path) -> dict[str, Any]:
             before = await _snapshot(http, servers)
             result = await load.run(
                 http,
-                count=users,
-                concurrency=CONCURRENCY,
+                count=shape.users,
+                concurrency=shape.concurrency,
                 make=make,
                 check=load.expect(201),
                 time_limit=600,
@@ -117,14 +129,14 @@ async def _snapshot(
     return total
 
 
-def report(rows: list[dict[str, Any]], users: int) -> str:
+def report(rows: list[dict[str, Any]], shape: Shape) -> str:
     one = rows[0]["result"].throughput or 0.0
     lines = [
         "## seatgate on PostgreSQL: gateway processes and POST /Users throughput",
         "",
-        f"`python -m tests.bench.processes`: {users:,} creates per run at concurrency"
-        f" {CONCURRENCY}, over {ORGS} orgs of seat limit {rows[0]['seats']:,} each, round-robin"
-        " over the gateways.",
+        f"`python -m tests.bench.processes`: {shape.users:,} creates per run at concurrency"
+        f" {shape.concurrency}, over {shape.orgs} orgs of seat limit {rows[0]['seats']:,} each,"
+        " round-robin over the gateways.",
         "",
         "| gateways | created | req/s | ÷ 1 gateway | p50 ms | p99 ms | gateway CPU ms/create |"
         " lock held p50 ms | lock held mean ms | active | over_limit | invariant |",
@@ -173,14 +185,17 @@ async def main(argv: list[str]) -> int:
     )
     parser.add_argument("--max", type=int, default=3, help="most gateway processes (default 3)")
     parser.add_argument("--users", type=int, default=3000, help="creates per run")
+    parser.add_argument("--orgs", type=int, default=8, help="organizations (default 8)")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument("--output", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
+    shape = Shape(args.users, args.orgs, args.concurrency)
     rows = []
     with TemporaryDirectory(prefix="seatgate-processes-") as tmp:
         for gateways in range(1, args.max + 1):
             print(f"{gateways} gateway(s)", file=sys.stderr, flush=True)
-            rows.append(await run_with(gateways, args.users, Path(tmp)))
-    text = report(rows, args.users)
+            rows.append(await run_with(gateways, shape, Path(tmp)))
+    text = report(rows, shape)
     print(text)
     if args.output:
         args.output.write_text(text + "\n")
