@@ -9,7 +9,13 @@ from auth.api_operations import documented
 from auth.clients import IssuedClient as IssuedProductClient
 from auth.clients import ProductClient, create_client, list_clients, revoke_client
 from gateway.admin.request_bodies import NamedSecret
-from gateway.admin.responses import ClientAnswer, ClientList, IssuedClient
+from gateway.admin.responses import ClientAnswer, IssuedClient, page_of
+from gateway.directory.paging import (
+    BAD_PAGING,
+    PAGING_QUERY,
+    loaded_page_response,
+    position_paging,
+)
 from gateway.errors import read_body
 from gateway.keys import DATABASE
 
@@ -40,13 +46,16 @@ async def create_org_client(request: web.Request) -> web.Response:
     summary="List the organization's product clients",
     tag="Product clients",
     security="admin",
-    response=ClientList,
+    query=PAGING_QUERY,
+    response=page_of(ClientAnswer),
+    errors={400: BAD_PAGING},
 )
 async def get_org_clients(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
+    limit, after = position_paging(request, "clients")
     async with request.config_dict[DATABASE].read() as conn:
         clients = await list_clients(conn, org_id=org_id)
-    return web.json_response({"clients": [client_json(c) for c in clients]})
+    return loaded_page_response(clients, client_json, "clients", limit=limit, after=after)
 
 
 @routes.delete("/orgs/{org_id}/clients/{client_id}")
@@ -88,13 +97,16 @@ async def create_global_client(request: web.Request) -> web.Response:
     summary="List every product client",
     tag="Product clients",
     security="admin",
-    response=ClientList,
+    query=PAGING_QUERY,
+    response=page_of(ClientAnswer),
+    errors={400: BAD_PAGING},
 )
 async def get_all_clients(request: web.Request) -> web.Response:
     """Every client, global ones (`org_id` null) and those of each organization."""
+    limit, after = position_paging(request, "clients")
     async with request.config_dict[DATABASE].read() as conn:
         clients = await list_clients(conn, every_org=True)
-    return web.json_response({"clients": [client_json(c) for c in clients]})
+    return loaded_page_response(clients, client_json, "clients", limit=limit, after=after)
 
 
 @routes.delete("/clients/{client_id}")

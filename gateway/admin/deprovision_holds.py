@@ -7,6 +7,12 @@ from aiohttp import web
 
 from auth.api_operations import QueryParameter, documented
 from gateway.admin.actor import ACTOR
+from gateway.directory.paging import (
+    BAD_PAGING,
+    PAGING_QUERY,
+    loaded_page_response,
+    position_paging,
+)
 from gateway.errors import ApiError
 from gateway.keys import DATABASE
 from seats import deprovision_holds
@@ -24,11 +30,13 @@ routes = web.RouteTableDef()
         QueryParameter(
             "state", "Only holds in this state.", {"enum": [s.value for s in HoldState]}
         ),
+        *PAGING_QUERY,
     ),
-    errors={400: "state is not one of the states", 404: "no such organization"},
+    errors={400: f"state is not one of the states, or {BAD_PAGING}", 404: "no such organization"},
 )
 async def list_holds(request: web.Request) -> web.Response:
     """Newest first; `?state=open|confirmed|rejected`."""
+    limit, after = position_paging(request, "deprovision-holds", filters=("state",))
     state = request.query.get("state")
     if state is not None and state not in {s.value for s in HoldState}:
         raise ApiError(400, "invalid_request", "state must be one of: open, confirmed, rejected")
@@ -36,7 +44,7 @@ async def list_holds(request: web.Request) -> web.Response:
         holds = await deprovision_holds.list_holds(
             conn, request.match_info["org_id"], state=HoldState(state) if state else None
         )
-    return web.json_response({"holds": [hold_json(hold) for hold in holds]})
+    return loaded_page_response(holds, hold_json, "deprovision-holds", limit=limit, after=after)
 
 
 @routes.get("/orgs/{org_id}/deprovision-holds/{hold_id}")

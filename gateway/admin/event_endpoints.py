@@ -16,11 +16,14 @@ from auth.api_operations import documented
 from auth.request_bodies import Model
 from gateway.admin.request_bodies import NewEventEndpoint, Replay
 from gateway.directory.paging import (
+    BAD_PAGING,
     PAGING_QUERY,
     bad_request,
-    check_parameters,
-    parse_limit,
-    single_parameter,
+    loaded_page_response,
+    page_of_rows,
+    page_response,
+    position_cursor,
+    position_paging,
 )
 from gateway.errors import ApiError, read_body
 from gateway.keys import DATABASE, SETTINGS
@@ -61,11 +64,18 @@ async def create_endpoint(request: web.Request) -> web.Response:
 
 
 @routes.get("/event-endpoints")
-@documented(summary="List event webhook endpoints", tag="Event webhooks", security="admin")
+@documented(
+    summary="List event webhook endpoints",
+    tag="Event webhooks",
+    security="admin",
+    query=PAGING_QUERY,
+    errors={400: BAD_PAGING},
+)
 async def list_endpoints(request: web.Request) -> web.Response:
+    limit, after = position_paging(request, "event-endpoints")
     async with request.config_dict[DATABASE].read() as conn:
         found = await event_endpoints.list_endpoints(conn)
-    return web.json_response({"endpoints": [endpoint_json(e) for e in found]})
+    return loaded_page_response(found, endpoint_json, "event-endpoints", limit=limit, after=after)
 
 
 @routes.get("/event-endpoints/{endpoint_id}")
@@ -101,26 +111,17 @@ async def delete_endpoint(request: web.Request) -> web.Response:
     tag="Event webhooks",
     security="admin",
     query=PAGING_QUERY,
-    errors={400: "an unknown or malformed query parameter", 404: "no such endpoint"},
+    errors={400: BAD_PAGING, 404: "no such endpoint"},
 )
 async def list_deliveries(request: web.Request) -> web.Response:
     """Newest first; `after` is the `next_cursor` of the previous page."""
-    check_parameters(request, ("after", "limit"))
-    limit = parse_limit(request)
-    after = single_parameter(request, "after")
-    if after is not None and not (after.isdigit() and len(after) <= 18):
-        raise bad_request("after must be the next_cursor of a previous page of deliveries")
+    limit, before = position_paging(request, "endpoint-deliveries")
     async with request.config_dict[DATABASE].read() as conn:
         found = await event_endpoints.list_deliveries(
-            conn,
-            request.match_info["endpoint_id"],
-            before=None if after is None else int(after),
-            limit=limit,
+            conn, request.match_info["endpoint_id"], before=before, limit=limit + 1
         )
-    next_cursor = str(found[-1].id) if len(found) == limit else None
-    return web.json_response(
-        {"deliveries": [delivery_json(d) for d in found], "next_cursor": next_cursor}
-    )
+    page = page_of_rows(found, limit=limit, position=lambda d: d.id)
+    return page_response(page, delivery_json, position_cursor("endpoint-deliveries"))
 
 
 @routes.post("/event-endpoints/{endpoint_id}/replay")

@@ -4,8 +4,14 @@ from aiohttp import web
 
 from auth.api_operations import QueryParameter, documented
 from gateway.admin.request_bodies import InviteAcceptance, NewInvite
-from gateway.admin.responses import InviteAnswer, InviteList, MemberAnswer
+from gateway.admin.responses import InviteAnswer, MemberAnswer, page_of
 from gateway.admin.seats import member_json
+from gateway.directory.paging import (
+    BAD_PAGING,
+    PAGING_QUERY,
+    loaded_page_response,
+    position_paging,
+)
 from gateway.errors import ApiError, read_body
 from gateway.keys import DATABASE
 from seats import invites
@@ -44,11 +50,20 @@ async def create_invite(request: web.Request) -> web.Response:
     summary="List the organization's invites",
     tag="Invites",
     security="admin",
-    query=(QueryParameter("status", "Only invites in this state.", {"enum": _STATUSES}),),
-    response=InviteList,
-    errors={404: "no such organization", 422: "status is not one of the states"},
+    query=(
+        QueryParameter("status", "Only invites in this state.", {"enum": _STATUSES}),
+        *PAGING_QUERY,
+    ),
+    response=page_of(InviteAnswer),
+    errors={
+        400: BAD_PAGING,
+        404: "no such organization",
+        422: "status is not one of the states",
+    },
 )
 async def list_invites(request: web.Request) -> web.Response:
+    """Oldest first."""
+    limit, after = position_paging(request, "invites", filters=("status",))
     status = request.query.get("status")
     if status is not None and status not in _STATUSES:
         raise ApiError(422, "invalid_value", f"status must be one of: {', '.join(_STATUSES)}")
@@ -56,7 +71,7 @@ async def list_invites(request: web.Request) -> web.Response:
     async with request.config_dict[DATABASE].read() as conn:
         await get_org(conn, org_id)
         found = await invites.list_invites(conn, org_id, status=status)
-    return web.json_response({"invites": [invite_json(i) for i in found]})
+    return loaded_page_response(found, invite_json, "invites", limit=limit, after=after)
 
 
 @routes.get("/orgs/{org_id}/invites/{invite_id}")

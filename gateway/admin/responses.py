@@ -112,11 +112,6 @@ class IssuedClient(ClientAnswer):
 
 
 @with_config(_CLOSED)
-class ClientList(TypedDict):
-    clients: list[ClientAnswer]
-
-
-@with_config(_CLOSED)
 class InviteAnswer(TypedDict):
     id: str
     email: str
@@ -125,11 +120,6 @@ class InviteAnswer(TypedDict):
     expires_at: Time
     member_id: str | None
     created_at: Time
-
-
-@with_config(_CLOSED)
-class InviteList(TypedDict):
-    invites: list[InviteAnswer]
 
 
 @with_config(_CLOSED)

@@ -12,6 +12,12 @@ from auth.model import TokenInfo
 from auth.scim_tokens import issue_scim_token, list_scim_tokens, revoke_scim_token
 from gateway.admin.request_bodies import NamedSecret
 from gateway.admin.responses import IssuedScimToken
+from gateway.directory.paging import (
+    BAD_PAGING,
+    PAGING_QUERY,
+    loaded_page_response,
+    position_paging,
+)
 from gateway.errors import read_body
 from gateway.keys import DATABASE, SCIM_TOKENS, SETTINGS
 from seats import connection_telemetry
@@ -54,17 +60,24 @@ async def create_scim_token(request: web.Request) -> web.Response:
     summary="The organization's SCIM tokens, each with its connection telemetry",
     tag="SCIM tokens",
     security="admin",
-    errors={404: "no such organization"},
+    query=PAGING_QUERY,
+    errors={400: BAD_PAGING, 404: "no such organization"},
 )
 async def get_scim_tokens(request: web.Request) -> web.Response:
+    """Oldest first."""
     org_id = request.match_info["org_id"]
+    limit, after = position_paging(request, "scim-tokens")
     async with request.config_dict[DATABASE].read() as conn:
         await org_service.get_org(conn, org_id)
         tokens = await list_scim_tokens(conn, org_id)
         telemetry = await connection_telemetry.for_tokens(conn, org_id, [t.id for t in tokens])
     lag = request.config_dict[SETTINGS].scim_telemetry_flush_seconds
-    return web.json_response(
-        {"tokens": [_token_json(t, telemetry.get(t.id, NO_TELEMETRY), lag) for t in tokens]}
+    return loaded_page_response(
+        tokens,
+        lambda t: _token_json(t, telemetry.get(t.id, NO_TELEMETRY), lag),
+        "scim-tokens",
+        limit=limit,
+        after=after,
     )
 
 

@@ -8,30 +8,43 @@ from aiohttp import web
 
 from auth.api_operations import QueryParameter, documented
 from gateway.admin.request_bodies import CapacityChangeRequest
-from gateway.admin.responses import CapacityChangeAnswer, MemberAnswer, SeatSummaryAnswer
+from gateway.admin.responses import (
+    CapacityChangeAnswer,
+    MemberAnswer,
+    SeatSummaryAnswer,
+    page_of,
+)
+from gateway.directory.paging import (
+    BAD_PAGING,
+    PAGING_PARAMETERS,
+    PAGING_QUERY,
+    check_parameters,
+    created_cursor,
+    loaded_page_response,
+    page_of_rows,
+    page_response,
+    parse_created_after,
+    parse_limit,
+    position_cursor,
+    position_paging,
+    single_parameter,
+)
 from gateway.errors import ApiError, read_body
 from gateway.keys import DATABASE
 from seats import alerts, capacity, invites, ledger, outbox, summary
 from seats.alerts import AlertKind
+from seats.directory import CreatedKey, Page
+from seats.ledger import LedgerEntry
 from seats.model import Member, SeatStatus
 from seats.orgs import get_org
-from seats.query import Comparison, ListQuery, MemberField, Op
+from seats.query import Comparison, ListQuery, MemberField, Op, Position
 from seats.storage import member_queries
 
 routes = web.RouteTableDef()
 
-MAX_PAGE = 500
 _SEAT_STATUSES = [s.value for s in SeatStatus]
-
-
-def _limit(default: int) -> QueryParameter:
-    schema = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": default}
-    return QueryParameter("limit", "Items per page.", schema)
-
-
-_offset = QueryParameter(
-    "offset", "Items to skip.", {"type": "integer", "minimum": 0, "default": 0}
-)
+_MEMBERS = "members"
+_PENDING = "members:pending_invite"
 
 
 @routes.get("/orgs/{org_id}/seats")
@@ -67,7 +80,7 @@ def seats_json(s: summary.SeatSummary) -> dict[str, Any]:
 
 @routes.get("/orgs/{org_id}/members")
 @documented(
-    summary="Members, optionally by seat status",
+    summary="Members, optionally by seat status, oldest first",
     tag="Seats",
     security="admin",
     description="seat_status=pending_invite lists the pending invites as members.",
@@ -75,31 +88,44 @@ def seats_json(s: summary.SeatSummary) -> dict[str, Any]:
         QueryParameter(
             "seat_status", "Only members with this seat status.", {"enum": _SEAT_STATUSES}
         ),
-        _limit(100),
-        _offset,
+        *PAGING_QUERY,
     ),
-    errors={404: "no such organization", 422: "a query parameter out of range"},
+    errors={
+        400: BAD_PAGING,
+        404: "no such organization",
+        422: "seat_status is not one of the statuses",
+    },
 )
 async def get_members(request: web.Request) -> web.Response:
-    """Members, optionally by seat status; `pending_invite` lists the pending invites."""
+    """Members oldest first, optionally by seat status; `pending_invite` lists the pending
+    invites."""
     org_id = request.match_info["org_id"]
+    check_parameters(request, (*PAGING_PARAMETERS, "seat_status"))
     status = _choice(request, "seat_status", _SEAT_STATUSES)
-    limit = int_param(request, "limit", default=100, minimum=1, maximum=MAX_PAGE)
-    offset = int_param(request, "offset", default=0, minimum=0, maximum=10**9)
+    if status == SeatStatus.PENDING_INVITE.value:
+        limit, position = position_paging(request, _PENDING, filters=("seat_status",))
+        async with request.config_dict[DATABASE].read() as conn:
+            await get_org(conn, org_id)
+            pending = await invites.list_invites(conn, org_id, status="pending")
+        return loaded_page_response(
+            pending, _invite_as_member, _PENDING, limit=limit, after=position
+        )
+    limit = parse_limit(request)
+    after = parse_created_after(request, _MEMBERS)
+    condition = None
+    if status:
+        condition = Comparison(MemberField.SEAT_STATUS, Op.EQ, status, case_exact=True)
+    query = ListQuery(
+        condition,
+        after=Position(None, after.created_at, after.id) if after else None,
+        limit=limit + 1,
+        with_total=False,
+    )
     async with request.config_dict[DATABASE].read() as conn:
         await get_org(conn, org_id)
-        if status == SeatStatus.PENDING_INVITE.value:
-            pending = await invites.list_invites(conn, org_id, status="pending")
-            page = pending[offset : offset + limit]
-            return web.json_response(
-                {"total": len(pending), "members": [_invite_as_member(i) for i in page]}
-            )
-        condition = None
-        if status:
-            condition = Comparison(MemberField.SEAT_STATUS, Op.EQ, status, case_exact=True)
-        query = ListQuery(condition, offset=offset, limit=limit)
-        total, found = await member_queries.list_members(conn, org_id, query)
-    return web.json_response({"total": total, "members": [member_json(m) for m in found]})
+        _, found = await member_queries.list_members(conn, org_id, query)
+    page = page_of_rows(found, limit=limit, position=lambda m: CreatedKey(m.created_at, m.id))
+    return page_response(page, member_json, created_cursor(_MEMBERS))
 
 
 @routes.get("/orgs/{org_id}/ledger")
@@ -107,43 +133,36 @@ async def get_members(request: web.Request) -> web.Response:
     summary="The seat ledger: every seat status change, oldest first",
     tag="Seats",
     security="admin",
-    query=(
-        _limit(100),
-        QueryParameter(
-            "after", "The next_after of the previous page.", {"type": "integer", "minimum": 0}
-        ),
-        QueryParameter("member_id", "Only this member's entries."),
-    ),
-    errors={404: "no such organization", 422: "a query parameter out of range"},
+    query=(*PAGING_QUERY, QueryParameter("member_id", "Only this member's entries.")),
+    errors={400: BAD_PAGING, 404: "no such organization"},
 )
 async def get_ledger(request: web.Request) -> web.Response:
-    """Oldest first; `after` is the last entry id of the previous page (`next_after`)."""
     org_id = request.match_info["org_id"]
-    limit = int_param(request, "limit", default=100, minimum=1, maximum=MAX_PAGE)
-    after = int_param(request, "after", default=None, minimum=0, maximum=2**62)
+    limit, after = position_paging(request, "ledger", filters=("member_id",))
     async with request.config_dict[DATABASE].read() as conn:
         await get_org(conn, org_id)
         entries = await ledger.list_entries(
-            conn, org_id, limit=limit, after=after, member_id=request.query.get("member_id")
+            conn,
+            org_id,
+            limit=limit + 1,
+            after=after,
+            member_id=single_parameter(request, "member_id"),
         )
-    return web.json_response(
-        {
-            "entries": [
-                {
-                    "id": e.id,
-                    "member_id": e.member_id,
-                    "invite_id": e.invite_id,
-                    "from": e.from_status.value if e.from_status else None,
-                    "to": e.to_status.value if e.to_status else None,
-                    "reason": e.reason,
-                    "actor": e.actor,
-                    "at": e.at.isoformat(),
-                }
-                for e in entries
-            ],
-            "next_after": entries[-1].id if len(entries) == limit else None,
-        }
-    )
+    page = page_of_rows(entries, limit=limit, position=lambda e: e.id)
+    return page_response(page, _ledger_json, position_cursor("ledger"))
+
+
+def _ledger_json(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "member_id": entry.member_id,
+        "invite_id": entry.invite_id,
+        "from": entry.from_status.value if entry.from_status else None,
+        "to": entry.to_status.value if entry.to_status else None,
+        "reason": entry.reason,
+        "actor": entry.actor,
+        "at": entry.at.isoformat(),
+    }
 
 
 @routes.get("/orgs/{org_id}/alerts")
@@ -154,18 +173,20 @@ async def get_ledger(request: web.Request) -> web.Response:
     query=(
         QueryParameter("state", "Only open or closed alerts.", {"enum": ["open", "closed"]}),
         QueryParameter("kind", "Only alerts of this kind.", {"enum": [k.value for k in AlertKind]}),
-        _limit(100),
-        _offset,
+        *PAGING_QUERY,
     ),
-    errors={404: "no such organization", 422: "a query parameter out of range"},
+    errors={
+        400: BAD_PAGING,
+        404: "no such organization",
+        422: "state or kind is not one of its values",
+    },
 )
 async def get_alerts(request: web.Request) -> web.Response:
     """Newest first, optionally by `state` (open, closed) and `kind`."""
     org_id = request.match_info["org_id"]
+    limit, offset = position_paging(request, "alerts", filters=("state", "kind"))
     state = _choice(request, "state", [alerts.OPEN, alerts.CLOSED])
     kind = _choice(request, "kind", [k.value for k in AlertKind])
-    limit = int_param(request, "limit", default=100, minimum=1, maximum=MAX_PAGE)
-    offset = int_param(request, "offset", default=0, minimum=0, maximum=10**9)
     async with request.config_dict[DATABASE].read() as conn:
         await get_org(conn, org_id)
         found = await alerts.list_alerts(
@@ -173,80 +194,74 @@ async def get_alerts(request: web.Request) -> web.Response:
             org_id,
             state=state,
             kind=AlertKind(kind) if kind else None,
-            limit=limit,
-            offset=offset,
+            limit=limit + 1,
+            offset=offset or 0,
         )
-    return web.json_response(
-        {
-            "alerts": [
-                {
-                    "id": a.id,
-                    "kind": a.kind.value,
-                    "state": a.state,
-                    "details": a.details,
-                    "created_at": a.created_at.isoformat(),
-                    "updated_at": a.updated_at.isoformat(),
-                    "closed_at": a.closed_at.isoformat() if a.closed_at else None,
-                }
-                for a in found
-            ]
-        }
-    )
+    # Alerts change state as they close, so they page by position (newest first).
+    end = (offset or 0) + limit
+    page = Page(tuple(found[:limit]), end if len(found) > limit else None)
+    return page_response(page, _alert_json, position_cursor("alerts"))
+
+
+def _alert_json(alert: alerts.Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "kind": alert.kind.value,
+        "state": alert.state,
+        "details": alert.details,
+        "created_at": alert.created_at.isoformat(),
+        "updated_at": alert.updated_at.isoformat(),
+        "closed_at": alert.closed_at.isoformat() if alert.closed_at else None,
+    }
 
 
 @routes.get("/orgs/{org_id}/deliveries")
 @documented(
-    summary="The alert delivery log",
+    summary="The alert delivery log, oldest first",
     tag="Alerts",
     security="admin",
-    query=(
-        _limit(100),
-        QueryParameter(
-            "after", "The next_after of the previous page.", {"type": "integer", "minimum": 0}
-        ),
-    ),
-    errors={404: "no such organization", 422: "a query parameter out of range"},
+    query=PAGING_QUERY,
+    errors={400: BAD_PAGING, 404: "no such organization"},
 )
 async def get_deliveries(request: web.Request) -> web.Response:
     """The delivery log: every attempt to send an alert (or other outbox message)."""
     org_id = request.match_info["org_id"]
-    limit = int_param(request, "limit", default=100, minimum=1, maximum=MAX_PAGE)
-    after = int_param(request, "after", default=None, minimum=0, maximum=2**62)
+    limit, after = position_paging(request, "deliveries")
     async with request.config_dict[DATABASE].read() as conn:
         await get_org(conn, org_id)
-        found = await outbox.list_deliveries(conn, org_id, limit=limit, after=after)
-    return web.json_response(
-        {
-            "deliveries": [
-                {
-                    "id": d.id,
-                    "outbox_id": d.outbox_id,
-                    "channel": d.channel,
-                    "attempt": d.attempt,
-                    "ok": d.ok,
-                    "detail": d.detail,
-                    "at": d.at.isoformat(),
-                }
-                for d in found
-            ],
-            "next_after": found[-1].id if len(found) == limit else None,
-        }
-    )
+        found = await outbox.list_deliveries(conn, org_id, limit=limit + 1, after=after)
+    page = page_of_rows(found, limit=limit, position=lambda d: d.id)
+    return page_response(page, _delivery_json, position_cursor("deliveries"))
+
+
+def _delivery_json(delivery: outbox.Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "outbox_id": delivery.outbox_id,
+        "channel": delivery.channel,
+        "attempt": delivery.attempt,
+        "ok": delivery.ok,
+        "detail": delivery.detail,
+        "at": delivery.at.isoformat(),
+    }
 
 
 @routes.get("/orgs/{org_id}/capacity-changes")
 @documented(
-    summary="Scheduled capacity changes",
+    summary="Scheduled capacity changes, soonest first",
     tag="Seats",
     security="admin",
-    errors={404: "no such organization"},
+    query=PAGING_QUERY,
+    response=page_of(CapacityChangeAnswer),
+    errors={400: BAD_PAGING, 404: "no such organization"},
 )
 async def get_capacity_changes(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
+    limit, after = position_paging(request, "capacity-changes")
     async with request.config_dict[DATABASE].read() as conn:
         await get_org(conn, org_id)
         changes = await capacity.list_scheduled(conn, org_id)
-    return web.json_response({"capacity_changes": [change_json(c) for c in changes]})
+    return loaded_page_response(changes, change_json, "capacity-changes", limit=limit, after=after)
 
 
 @routes.post("/orgs/{org_id}/capacity-changes")
@@ -321,23 +336,6 @@ def member_json(member: Member) -> MemberAnswer:
         "created_at": member.created_at.isoformat(),
         "updated_at": member.updated_at.isoformat(),
     }
-
-
-def int_param(
-    request: web.Request, name: str, *, default: int | None, minimum: int, maximum: int
-) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not minimum <= value <= maximum:
-        raise ApiError(
-            422, "invalid_value", f"{name} must be a whole number from {minimum} to {maximum}"
-        )
-    return value
 
 
 def _choice(request: web.Request, name: str, allowed: list[str]) -> str | None:

@@ -1,10 +1,13 @@
-"""Query parameters of the directory API's listings: `limit`, the opaque `after` cursor, the
-check that no unknown parameter is given, and the `{"data", "next_cursor"}` answer.
+"""Query parameters of every admin and directory listing: `limit`, the opaque `after` cursor,
+the check that no unknown parameter is given, and the `{"data", "next_cursor"}` answer
+(docs/api-reference.md, "Paging").
 
 A cursor is the URL-safe base64 (unpadded) of a JSON array: the listing it belongs to, then
-the sort key of the last item of the page it ends (for users and groups an ISO 8601
-created_at and an id; for a group's members a member id). Clients treat it as opaque; anything
-that does not decode to a key of the listing asked is a 400 `invalid_cursor`.
+the sort key of the last item of the page it ends (for users, groups, orgs and members an
+ISO 8601 created_at and an id; for a group's members a member id; for the ledger, the audit
+trail and delivery logs a row id), or, for the short lists read whole (an org's tokens,
+clients, invites) and the alerts, the position where the next page starts. Clients treat it as
+opaque; anything that does not decode to a key of the listing asked is a 400 `invalid_cursor`.
 """
 
 import base64
@@ -13,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -24,10 +27,14 @@ from seats.directory import MAX_PAGE_SIZE, CreatedKey, Page
 DEFAULT_PAGE_SIZE = 100
 PAGING_PARAMETERS = ("after", "limit")
 _DIGITS = re.compile(r"[0-9]{1,7}")
+_POSITION = re.compile(r"[0-9]{1,18}")
+T = TypeVar("T")
+K = TypeVar("K")
 # Longer than any cursor this API hands out; a longer one is refused before it is decoded.
 _MAX_CURSOR_LENGTH = 512
 _MAX_ID_LENGTH = 64
 
+BAD_PAGING = "a malformed limit or after (invalid_cursor), or an unknown query parameter"
 PAGING_QUERY = (
     QueryParameter("after", "The next_cursor of the previous page; absent for the first page."),
     QueryParameter(
@@ -105,8 +112,53 @@ def parse_member_after(request: web.Request, listing: str) -> str | None:
     return None if parts is None else parts[0]
 
 
+def position_cursor(listing: str) -> Callable[[int], str]:
+    """How a page of `listing` that ends at a position (a row id, or an offset) turns into a
+    cursor."""
+    return lambda position: _encode([listing, str(position)])
+
+
+def position_paging(
+    request: web.Request, listing: str, *, filters: Collection[str] = ()
+) -> tuple[int, int | None]:
+    """`limit` and the position an `after` cursor of `listing` names, once the query holds
+    nothing but them and `filters`."""
+    check_parameters(request, (*PAGING_PARAMETERS, *filters))
+    limit = parse_limit(request)
+    parts = _decode(request, listing, arity=1)
+    if parts is None:
+        return limit, None
+    if _POSITION.fullmatch(parts[0]) is None:
+        raise _invalid_cursor()
+    return limit, int(parts[0])
+
+
+def loaded_page_response(
+    items: Sequence[T],
+    render: Callable[[T], Any],
+    listing: str,
+    *,
+    limit: int,
+    after: int | None,
+) -> web.Response:
+    """The page of a list read whole (an org's tokens, clients, invites: a handful, where a
+    keyset query would buy nothing); the next page starts at the offset this one ends at."""
+    start = after or 0
+    end = start + limit
+    page = Page(tuple(items[start:end]), end if len(items) > end else None)
+    return page_response(page, render, position_cursor(listing))
+
+
+def page_of_rows(rows: Sequence[T], *, limit: int, position: Callable[[T], K]) -> Page[T, K]:
+    """A page of `limit` out of `limit + 1` rows read after a key (a row id, a created_at and
+    id): the extra row only says that a next page exists, which then starts after the key of
+    the page's last row."""
+    page = tuple(rows[:limit])
+    return Page(page, position(page[-1]) if len(rows) > limit else None)
+
+
 def page_response(
-    page: Page[Any, Any], render: Callable[[Any], dict[str, Any]], cursor: Callable[[Any], str]
+    page: Page[Any, Any], render: Callable[[Any], Any], cursor: Callable[[Any], str]
 ) -> web.Response:
     return web.json_response(
         {

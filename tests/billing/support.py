@@ -103,11 +103,11 @@ class Billed:
         return await self.get(f"/orgs/{org_id}/seats")
 
     async def alerts(self, org_id: str, kind: str) -> list[dict[str, Any]]:
-        return (await self.get(f"/orgs/{org_id}/alerts?kind={kind}"))["alerts"]
+        return (await self.get(f"/orgs/{org_id}/alerts?kind={kind}"))["data"]
 
     async def members(self, org_id: str, status: str) -> list[str]:
         found = await self.get(f"/orgs/{org_id}/members?seat_status={status}")
-        return sorted(m["user_name"] for m in found["members"])
+        return sorted(m["user_name"] for m in found["data"])
 
     # -- the IdP ----------------------------------------------------------------------------
 

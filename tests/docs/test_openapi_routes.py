@@ -26,12 +26,13 @@ from gateway.openapi import (
 # How handlers read query parameters, and the helpers that read one on their behalf.
 _QUERY_READS = re.compile(
     r"(?:request\.query(?:\.get|\.getall|\.getone)?\(|request\.query\[|single_parameter\("
-    r"request, |int_param\(request, |_choice\(request, )\"(\w+)\""
+    r"request, |_choice\(request, )\"(\w+)\""
 )
 _HELPERS = {
-    "parse_limit(": "limit",
-    "parse_created_after(": "after",
-    "parse_member_after(": "after",
+    "parse_limit(": {"limit"},
+    "parse_created_after(": {"after"},
+    "parse_member_after(": {"after"},
+    "position_paging(": {"limit", "after"},
 }
 _RAISED_STATUS = re.compile(r"(?:ApiError|AuthError)\(\s*(\d{3})")
 
@@ -91,7 +92,7 @@ def test_every_query_parameter_a_handler_reads_is_in_the_document(
     for route in documented_routes(app):
         source = inspect.getsource(route.handler)
         read = set(_QUERY_READS.findall(source))
-        read |= {name for helper, name in _HELPERS.items() if helper in source}
+        read |= {name for helper, names in _HELPERS.items() if helper in source for name in names}
         operation = _operation_in(document, route.method, route.path)
         documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
         assert read <= documented, f"{route.method} {route.path}: {read - documented}"
@@ -105,7 +106,7 @@ def test_every_error_status_a_handler_answers_is_in_the_document(
     for route in documented_routes(app):
         source = inspect.getsource(route.handler)
         raised = {int(status) for status in _RAISED_STATUS.findall(source)}
-        if "bad_request(" in source or "check_parameters(" in source:
+        if any(helper in source for helper in ("bad_request(", "check_parameters(", "_paging(")):
             raised.add(400)
         operation = operation_of(route.handler)
         assert operation is not None

@@ -73,7 +73,7 @@ async def assert_ledger_agrees(client: TestClient, org_id: str) -> None:
     headers = (await Product.follow(client, org_id)).headers
     events, _ = await read_all(client, headers, types=",".join(SEAT_TYPES), limit=1000)
     from_events = [_as_ledger_entry(e) for e in events]
-    entries = (await admin(client, "GET", f"/orgs/{org_id}/ledger?limit=500"))["entries"]
+    entries = (await admin(client, "GET", f"/orgs/{org_id}/ledger?limit=500"))["data"]
     from_ledger = [
         (e["member_id"] or e["invite_id"], e["from"], e["to"], e["reason"], e["actor"])
         for e in entries

@@ -21,9 +21,9 @@ async def test_an_org_client_is_created_with_a_secret_shown_once(
     listing = await (
         await client.get(f"/admin/v1/orgs/{org['id']}/clients", headers=ADMIN_HEADERS)
     ).json()
-    assert [c["client_id"] for c in listing["clients"]] == [created["client_id"]]
-    assert "client_secret" not in listing["clients"][0]
-    assert listing["clients"][0]["revoked_at"] is None
+    assert [c["client_id"] for c in listing["data"]] == [created["client_id"]]
+    assert "client_secret" not in listing["data"][0]
+    assert listing["data"][0]["revoked_at"] is None
 
 
 async def test_a_client_can_be_created_without_a_body(
@@ -43,11 +43,11 @@ async def test_a_global_client_belongs_to_no_org_and_all_clients_are_listed(
     assert global_client["org_id"] is None
     await client.post(f"/admin/v1/orgs/{org['id']}/clients", headers=ADMIN_HEADERS)
     listing = await (await client.get("/admin/v1/clients", headers=ADMIN_HEADERS)).json()
-    assert [c["org_id"] for c in listing["clients"]] == [None, org["id"]]
+    assert [c["org_id"] for c in listing["data"]] == [None, org["id"]]
     org_listing = await (
         await client.get(f"/admin/v1/orgs/{org['id']}/clients", headers=ADMIN_HEADERS)
     ).json()
-    assert len(org_listing["clients"]) == 1
+    assert len(org_listing["data"]) == 1
 
 
 async def test_a_client_is_revoked_once_and_only_through_its_own_org(
@@ -69,7 +69,7 @@ async def test_a_client_is_revoked_once_and_only_through_its_own_org(
     listing = await (
         await client.get(f"/admin/v1/orgs/{org['id']}/clients", headers=ADMIN_HEADERS)
     ).json()
-    assert listing["clients"][0]["revoked_at"] is not None
+    assert listing["data"][0]["revoked_at"] is not None
 
 
 async def test_client_endpoints_refuse_unknown_orgs_bad_bodies_and_missing_admin_tokens(

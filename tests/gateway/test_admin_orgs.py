@@ -65,8 +65,8 @@ async def test_a_scim_token_is_shown_once_and_can_be_revoked(client: TestClient)
     listing = await (
         await client.get(f"/admin/v1/orgs/{org['id']}/scim-tokens", headers=ADMIN_HEADERS)
     ).json()
-    assert [t["id"] for t in listing["tokens"]] == [issued["id"]]
-    assert "token" not in listing["tokens"][0]
+    assert [t["id"] for t in listing["data"]] == [issued["id"]]
+    assert "token" not in listing["data"][0]
     response = await client.delete(
         f"/admin/v1/orgs/{org['id']}/scim-tokens/{issued['id']}", headers=ADMIN_HEADERS
     )
@@ -86,7 +86,7 @@ async def test_a_revoked_scim_token_is_refused_at_once_even_after_recent_use(
     listing = await (
         await client.get(f"/admin/v1/orgs/{org['id']}/scim-tokens", headers=ADMIN_HEADERS)
     ).json()
-    token_id = listing["tokens"][0]["id"]
+    token_id = listing["data"][0]["id"]
     response = await client.delete(
         f"/admin/v1/orgs/{org['id']}/scim-tokens/{token_id}", headers=ADMIN_HEADERS
     )

@@ -58,10 +58,10 @@ async def test_members_are_listed_by_seat_status(client: TestClient) -> None:
     org = await create_org(client, seat_limit=1)
     await add_members(client, org["id"], "ann", "bob")
     over = await get(client, f"/orgs/{org['id']}/members?seat_status=over_limit")
-    assert (over["total"], [m["user_name"] for m in over["members"]]) == (1, ["bob"])
-    assert over["members"][0]["over_limit_since"] is not None
+    assert [m["user_name"] for m in over["data"]] == ["bob"]
+    assert over["data"][0]["over_limit_since"] is not None
     everyone = await get(client, f"/orgs/{org['id']}/members")
-    assert everyone["total"] == 2
+    assert len(everyone["data"]) == 2
     body = await get(client, f"/orgs/{org['id']}/members?seat_status=nope", 422)
     assert "active, over_limit, pending_invite, deactivated" in body["detail"]
 
@@ -70,7 +70,7 @@ async def test_pending_invites_are_listed_as_pending_invite_seats(client: TestCl
     org = await create_org(client, seat_limit=3)
     await send(client, "POST", f"/orgs/{org['id']}/invites", {"email": "new@acme.test"}, 201)
     pending = await get(client, f"/orgs/{org['id']}/members?seat_status=pending_invite")
-    assert [m["email"] for m in pending["members"]] == ["new@acme.test"]
+    assert [m["email"] for m in pending["data"]] == ["new@acme.test"]
 
 
 async def test_an_invite_is_created_listed_accepted_and_cannot_be_revoked_after(
@@ -81,7 +81,7 @@ async def test_an_invite_is_created_listed_accepted_and_cannot_be_revoked_after(
     invite = await send(client, "POST", path, {"email": "new@acme.test", "role": "admin"}, 201)
     assert (invite["status"], invite["role"]) == ("pending", "admin")
     listed = await get(client, f"{path}?status=pending")
-    assert [i["id"] for i in listed["invites"]] == [invite["id"]]
+    assert [i["id"] for i in listed["data"]] == [invite["id"]]
     member = await send(client, "POST", f"{path}/{invite['id']}/accept", {}, 201)
     assert (member["user_name"], member["seat_status"]) == ("new@acme.test", "active")
     refused = await send(client, "DELETE", f"{path}/{invite['id']}", None, 409)
@@ -140,12 +140,12 @@ async def test_a_cut_is_scheduled_listed_and_canceled(client: TestClient) -> Non
     at = (utcnow() + timedelta(days=30)).isoformat()
     change = await send(client, "POST", path, {"seat_limit": 1, "effective_at": at}, 201)
     assert change["status"] == "scheduled"
-    [warning] = (await get(client, f"/orgs/{org['id']}/alerts?state=open"))["alerts"]
+    [warning] = (await get(client, f"/orgs/{org['id']}/alerts?state=open"))["data"]
     assert (warning["kind"], warning["details"]["to_be_demoted"]) == ("downgrade_pending", 2)
-    assert (await get(client, path))["capacity_changes"][0]["id"] == change["id"]
+    assert (await get(client, path))["data"][0]["id"] == change["id"]
     await send(client, "DELETE", f"{path}/{change['id']}", None, 204)
-    assert (await get(client, path))["capacity_changes"] == []
-    assert (await get(client, f"/orgs/{org['id']}/alerts?state=open"))["alerts"] == []
+    assert (await get(client, path))["data"] == []
+    assert (await get(client, f"/orgs/{org['id']}/alerts?state=open"))["data"] == []
 
 
 async def test_bad_scheduled_changes_are_422(client: TestClient) -> None:
@@ -168,27 +168,27 @@ async def test_the_ledger_is_paged_oldest_first(client: TestClient) -> None:
     org = await create_org(client, seat_limit=1)
     await add_members(client, org["id"], "ann", "bob", "carol")
     first = await get(client, f"/orgs/{org['id']}/ledger?limit=2")
-    assert [(e["from"], e["to"], e["reason"]) for e in first["entries"]] == [
+    assert [(e["from"], e["to"], e["reason"]) for e in first["data"]] == [
         (None, "active", "created"),
         (None, "over_limit", "created"),
     ]
-    rest = await get(client, f"/orgs/{org['id']}/ledger?limit=2&after={first['next_after']}")
-    assert len(rest["entries"]) == 1 and rest["next_after"] is None
-    assert (await get(client, f"/orgs/{org['id']}/ledger?limit=0", 422))["error"] == (
-        "invalid_value"
+    rest = await get(client, f"/orgs/{org['id']}/ledger?limit=2&after={first['next_cursor']}")
+    assert len(rest["data"]) == 1 and rest["next_cursor"] is None
+    assert (await get(client, f"/orgs/{org['id']}/ledger?limit=0", 400))["error"] == (
+        "invalid_request"
     )
 
 
 async def test_alerts_and_their_deliveries_are_readable(client: TestClient) -> None:
     org = await create_org(client, seat_limit=0, admin_emails=["admin@acme.test"])
     await add_members(client, org["id"], "ann")
-    [alert] = (await get(client, f"/orgs/{org['id']}/alerts"))["alerts"]
+    [alert] = (await get(client, f"/orgs/{org['id']}/alerts"))["data"]
     assert (alert["kind"], alert["state"], alert["details"]["over_limit"]) == (
         "seat_limit_reached",
         "open",
         1,
     )
-    assert (await get(client, f"/orgs/{org['id']}/deliveries"))["deliveries"] == []
+    assert (await get(client, f"/orgs/{org['id']}/deliveries"))["data"] == []
     assert (await get(client, f"/orgs/{org['id']}/alerts?kind=nope", 422))["error"] == (
         "invalid_value"
     )

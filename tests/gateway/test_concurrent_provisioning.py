@@ -53,12 +53,12 @@ async def test_200_concurrent_scim_posts_to_two_gateways_seat_exactly_50(
     alerts = await (
         await gateways[0].get(f"/admin/v1/orgs/{org['id']}/alerts", headers=ADMIN_HEADERS)
     ).json()
-    assert [a["kind"] for a in alerts["alerts"]] == ["seat_limit_reached"]
+    assert [a["kind"] for a in alerts["data"]] == ["seat_limit_reached"]
 
     ledger = await (
         await gateways[0].get(f"/admin/v1/orgs/{org['id']}/ledger?limit=500", headers=ADMIN_HEADERS)
     ).json()
-    waiting_order = [e["member_id"] for e in ledger["entries"] if e["to"] == "over_limit"]
+    waiting_order = [e["member_id"] for e in ledger["data"] if e["to"] == "over_limit"]
     leaving = [u["id"] for u in users if u[SEAT]["seatStatus"] == "active"][:10]
 
     async def deactivate(i: int, user_id: str) -> None:
@@ -73,5 +73,5 @@ async def test_200_concurrent_scim_posts_to_two_gateways_seat_exactly_50(
     ledger = await (
         await gateways[1].get(f"/admin/v1/orgs/{org['id']}/ledger?limit=500", headers=ADMIN_HEADERS)
     ).json()
-    promoted = [e["member_id"] for e in ledger["entries"] if e["reason"] == "promoted"]
+    promoted = [e["member_id"] for e in ledger["data"] if e["reason"] == "promoted"]
     assert sorted(promoted) == sorted(waiting_order[:10])

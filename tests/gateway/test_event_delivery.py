@@ -100,7 +100,7 @@ async def test_a_receiver_that_fails_twice_then_recovers_gets_every_event_in_ord
     assert received_ids(hook) == [events[0], events[0], *events]
     status, log = await admin_get(client, f"/{endpoint['id']}/deliveries")
     assert status == 200
-    assert [(d["attempt"], d["ok"]) for d in reversed(log["deliveries"])] == [
+    assert [(d["attempt"], d["ok"]) for d in reversed(log["data"])] == [
         (1, False),
         (2, False),
         (3, True),
@@ -177,7 +177,7 @@ async def test_an_endpoint_failing_past_the_window_is_disabled_and_the_orgs_admi
     assert smtp.envelopes[0][1] == ["it@acme.example"]
     assert "event endpoint disabled" in mail["Subject"]
     response = await client.get(f"/admin/v1/orgs/{org['id']}/alerts", headers=ADMIN_HEADERS)
-    kinds = [a["kind"] for a in (await response.json())["alerts"]]
+    kinds = [a["kind"] for a in (await response.json())["data"]]
     assert "event_endpoint_disabled" in kinds
 
     # A replay enables it again, and delivery resumes where it stopped.
@@ -247,7 +247,7 @@ async def test_events_committed_before_a_kill_9_are_delivered_after_the_restart(
 
             async def tried_and_failed() -> bool:
                 response = await http.get(f"{base}{ENDPOINTS}/{endpoint['id']}/deliveries")
-                return any(not d["ok"] for d in (await response.json())["deliveries"])
+                return any(not d["ok"] for d in (await response.json())["data"])
 
             await eventually(tried_and_failed, within=30)
             process.send_signal(signal.SIGKILL)

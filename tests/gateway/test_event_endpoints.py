@@ -38,10 +38,10 @@ async def test_creating_an_endpoint_shows_its_signing_secret_once(client: TestCl
     Webhook(secret)  # the Standard Webhooks library takes it as it is
     status, listed = await admin_get(client, "")
     assert status == 200
-    assert [e["id"] for e in listed["endpoints"]] == [created["id"]]
+    assert [e["id"] for e in listed["data"]] == [created["id"]]
     status, fetched = await admin_get(client, f"/{created['id']}")
     assert status == 200
-    assert "secret" not in listed["endpoints"][0] and "secret" not in fetched
+    assert "secret" not in listed["data"][0] and "secret" not in fetched
     assert secret not in str(listed) + str(fetched)
 
 
@@ -89,7 +89,7 @@ async def test_bad_input_is_a_400_that_says_what_is_wrong(
     assert response.status == 400, await response.text()
     error = await response.json()
     assert error["error"] == "invalid_request" and error["detail"]
-    assert (await admin_get(client, ""))[1]["endpoints"] == []
+    assert (await admin_get(client, ""))[1]["data"] == []
 
 
 async def test_a_body_that_is_not_json_is_a_400(client: TestClient) -> None:
@@ -123,7 +123,7 @@ async def test_a_deleted_endpoint_is_gone(client: TestClient) -> None:
 
     assert (await client.get(path, headers=ADMIN_HEADERS)).status == 404
     assert (await client.delete(path, headers=ADMIN_HEADERS)).status == 404
-    assert (await admin_get(client, ""))[1]["endpoints"] == []
+    assert (await admin_get(client, ""))[1]["data"] == []
 
 
 async def test_an_unknown_endpoint_is_a_404_everywhere(client: TestClient) -> None:
@@ -157,7 +157,7 @@ async def test_the_delivery_log_lists_attempts_newest_first_in_pages(
 
     status, first = await admin_get(client, f"/{endpoint['id']}/deliveries", limit=3)
     assert status == 200
-    assert [(d["event_id"], d["attempt"], d["ok"]) for d in first["deliveries"]] == [
+    assert [(d["event_id"], d["attempt"], d["ok"]) for d in first["data"]] == [
         (cy, 1, True),
         (bo, 1, True),
         (ann, 2, True),
@@ -166,7 +166,7 @@ async def test_the_delivery_log_lists_attempts_newest_first_in_pages(
         client, f"/{endpoint['id']}/deliveries", limit=3, after=first["next_cursor"]
     )
     assert status == 200 and rest["next_cursor"] is None
-    [failure] = rest["deliveries"]
+    [failure] = rest["data"]
     assert failure == {
         "id": failure["id"],
         "attempt": 1,
@@ -178,7 +178,7 @@ async def test_the_delivery_log_lists_attempts_newest_first_in_pages(
         "at": (at).isoformat(),
     }
     assert failure["latency_ms"] > 0
-    assert all(d["status_code"] == 200 and d["error"] is None for d in first["deliveries"])
+    assert all(d["status_code"] == 200 and d["error"] is None for d in first["data"])
     status, recovered = await admin_get(client, f"/{endpoint['id']}")
     assert recovered["failures"] == 0 and recovered["failing_since"] is None
 
@@ -214,8 +214,8 @@ async def test_replay_delivers_again_every_event_after_the_cursor(
     assert received_ids(hook) == events + events[1:]
     status, log = await admin_get(client, f"/{endpoint['id']}/deliveries")
     assert status == 200
-    assert [d["event_id"] for d in log["deliveries"]] == list(reversed(events + events[1:]))
-    assert all(d["ok"] and d["status_code"] == 200 for d in log["deliveries"])
+    assert [d["event_id"] for d in log["data"]] == list(reversed(events + events[1:]))
+    assert all(d["ok"] and d["status_code"] == 200 for d in log["data"])
 
 
 @pytest.mark.parametrize(

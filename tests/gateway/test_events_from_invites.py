@@ -45,9 +45,7 @@ async def test_an_invite_records_invite_created_and_the_idp_claiming_it_records_
     assert events[1]["data"] == seat_change(
         new["id"], "active", "pending_invite", "invite_accepted", "scim"
     )
-    [entry] = (await admin(client, "GET", f"/orgs/{org_id}/ledger?member_id={new['id']}"))[
-        "entries"
-    ]
+    [entry] = (await admin(client, "GET", f"/orgs/{org_id}/ledger?member_id={new['id']}"))["data"]
     assert (entry["invite_id"], entry["reason"]) == (invite["id"], "invite_accepted")
     await assert_ledger_agrees(client, org_id)
 

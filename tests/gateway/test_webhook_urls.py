@@ -95,7 +95,7 @@ async def test_an_event_endpoint_at_a_non_public_host_is_refused(
     assert (status, code) == (400, "private_address")
     assert detail.startswith("url points at ")
     listed = await strict.get("/admin/v1/event-endpoints", headers=ADMIN_HEADERS)
-    assert (await listed.json())["endpoints"] == []
+    assert (await listed.json())["data"] == []
 
 
 @pytest.mark.parametrize("url", PUBLIC)

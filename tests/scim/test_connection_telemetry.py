@@ -217,7 +217,7 @@ async def test_each_token_has_its_own_telemetry_and_the_list_shows_them(
         await send(client, "GET", "/Users", headers(okta_token, "Okta SCIM Client 1.0.0"))
     await telemetry(client, org["id"], okta_id)
     response = await client.get(f"/admin/v1/orgs/{org['id']}/scim-tokens", headers=ADMIN_HEADERS)
-    listed = {token["id"]: token["telemetry"] for token in (await response.json())["tokens"]}
+    listed = {token["id"]: token["telemetry"] for token in (await response.json())["data"]}
     assert (listed[okta_id]["requests"], listed[okta_id]["idp_profile"]) == (3, "okta")
     assert (listed[quiet_id]["requests"], listed[quiet_id]["idp_profile"]) == (0, None)
 

@@ -148,14 +148,14 @@ async def test_another_scim_servers_users_take_seats_by_the_rules_with_events(
     assert (ran.record()["users"], ran.record()["over_limit"]) == (3, 2)
     assert "1 member(s) of group 'All' name no user or group in the file" in ran.err
     members = await client.get(f"/admin/v1/orgs/{org['id']}/members", headers=ADMIN_HEADERS)
-    statuses = {m["user_name"]: m["seat_status"] for m in (await members.json())["members"]}
+    statuses = {m["user_name"]: m["seat_status"] for m in (await members.json())["data"]}
     assert statuses == {
         "user0@acme.test": "active",
         "user1@acme.test": "over_limit",
         "user2@acme.test": "over_limit",
     }
     alerts = await client.get(f"/admin/v1/orgs/{org['id']}/alerts", headers=ADMIN_HEADERS)
-    assert [a["kind"] for a in (await alerts.json())["alerts"]] == ["seat_limit_reached"]
+    assert [a["kind"] for a in (await alerts.json())["data"]] == ["seat_limit_reached"]
     events, _ = await read_all(client, headers, after=start)
     assert [e["type"] for e in events].count("member.created") == 3
 

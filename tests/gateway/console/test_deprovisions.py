@@ -74,7 +74,7 @@ async def test_the_billing_role_sees_the_hold_but_may_not_decide(client: TestCli
     holds = await (
         await client.get(f"/admin/v1/orgs/{org['id']}/deprovision-holds", headers=ADMIN_HEADERS)
     ).json()
-    assert [h["state"] for h in holds["holds"]] == ["open"]
+    assert [h["state"] for h in holds["data"]] == ["open"]
 
 
 async def test_a_decision_without_the_csrf_token_is_refused(client: TestClient) -> None:
@@ -87,4 +87,4 @@ async def test_a_decision_without_the_csrf_token_is_refused(client: TestClient) 
     holds = await (
         await client.get(f"/admin/v1/orgs/{org['id']}/deprovision-holds", headers=ADMIN_HEADERS)
     ).json()
-    assert [h["state"] for h in holds["holds"]] == ["open"]
+    assert [h["state"] for h in holds["data"]] == ["open"]

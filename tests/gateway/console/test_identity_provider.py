@@ -82,7 +82,7 @@ async def test_the_billing_role_sees_the_page_but_may_not_create_or_revoke(clien
     assert 'data-testid="create-token"' not in html and 'data-testid="revoke-token"' not in html
     assert (status, revoke.status) == (403, 403)
     listed = await client.get(f"/admin/v1/orgs/{org['id']}/scim-tokens", headers=ADMIN_HEADERS)
-    assert [t["revoked_at"] for t in (await listed.json())["tokens"]] == [None]
+    assert [t["revoked_at"] for t in (await listed.json())["data"]] == [None]
     assert not [e for e in await _audit(client, org["id"]) if e["action"].startswith("scim_")]
 
 
@@ -99,7 +99,7 @@ async def test_another_orgs_page_and_tokens_are_not_found(client: TestClient):
 
     assert (other_page.status, revoke.status) == (404, 404)
     listed = await client.get(f"/admin/v1/orgs/{theirs['id']}/scim-tokens", headers=ADMIN_HEADERS)
-    assert [t["revoked_at"] for t in (await listed.json())["tokens"]] == [None]
+    assert [t["revoked_at"] for t in (await listed.json())["data"]] == [None]
 
 
 async def test_the_setup_guides_carry_the_orgs_scim_base_url_and_id(

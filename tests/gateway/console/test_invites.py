@@ -15,7 +15,7 @@ _ROW = re.compile(r'data-testid="invite-row" data-invite-id="([^"]+)" data-invit
 
 async def _invites_api(client: TestClient, org_id: str) -> list[dict]:
     response = await client.get(f"/admin/v1/orgs/{org_id}/invites", headers=ADMIN_HEADERS)
-    return (await response.json())["invites"]
+    return (await response.json())["data"]
 
 
 async def _invite(client: TestClient, base: str, token: str, email: str, role: str = ""):
