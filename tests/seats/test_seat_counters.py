@@ -173,6 +173,35 @@ async def test_each_org_counts_only_its_own_members(database: Database) -> None:
     assert await counters_and_counts(database, globex.org_id) == ((4, 0), (4, 0))
 
 
+async def test_statements_writing_many_members_of_several_orgs_move_each_orgs_counters(
+    database: Database,
+) -> None:
+    """What a bulk path does: one INSERT, UPDATE or DELETE of members across orgs (on
+    PostgreSQL the counters move once per statement, by each org's share of its rows)."""
+    acme, globex = await World.create(database), await World.create(database)
+    await acme.add_many(5)
+    await globex.add_many(3, prefix="g")
+    both = member_rows.c.org_id.in_([acme.org_id, globex.org_id])
+    async with database.transaction() as conn:
+        await conn.execute(
+            member_rows.update()
+            .where(both, member_rows.c.user_name.not_like("%1%"))
+            .values(seat_status=SeatStatus.OVER_LIMIT.value)
+        )
+    assert await counters_and_counts(database, acme.org_id) == ((1, 4), (1, 4))
+    assert await counters_and_counts(database, globex.org_id) == ((1, 2), (1, 2))
+    async with database.transaction() as conn:
+        await conn.execute(member_rows.update().where(both).values(exempt=True))
+    assert await counters_and_counts(database, acme.org_id) == ((0, 0), (0, 0))
+    async with database.transaction() as conn:
+        await conn.execute(member_rows.update().where(both).values(exempt=False))
+        await conn.execute(
+            member_rows.delete().where(both, member_rows.c.seat_status == "over_limit")
+        )
+    assert await counters_and_counts(database, acme.org_id) == ((1, 0), (1, 0))
+    assert await counters_and_counts(database, globex.org_id) == ((1, 0), (1, 0))
+
+
 async def test_concurrent_creates_deactivations_and_deletes_from_two_gateways_keep_them_equal(
     gateways: list[Database],
 ) -> None:
