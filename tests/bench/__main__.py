@@ -1,7 +1,7 @@
 """seatgate against the reference peer and the framework's ceiling, side by side, on loopback.
 
     python -m tests.bench              # the full run: 100,000 users per server (~20 min, 2 cores)
-    python -m tests.bench --quick      # a smoke run: 1,000 users per server (~2 min)
+    python -m tests.bench --quick      # a smoke run: 1,000 users per server (several minutes)
     python -m tests.bench --targets sqlite,peer --users 20000
     python -m tests.bench --no-feed    # POST /Users without the event-feed consumer alongside
 
