@@ -15,6 +15,7 @@ from seats.model import MemberDraft
 from seats.storage.database import Database
 from seats.storage.tables import members as member_rows
 from seats.storage.tables import orgs
+from tests.gateway.migration_support import column_names
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # (seat_status, exempt) of each member, by org: what the counters must say after the backfill.
@@ -115,9 +116,7 @@ async def test_the_downgrade_takes_counters_and_triggers_away_and_members_still_
     engine = create_async_engine(empty_database_url)
     try:
         async with engine.begin() as conn:
-            columns = await conn.run_sync(
-                lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("orgs")}
-            )
+            columns = await column_names(conn, "orgs")
             assert not {"seats_active", "seats_over_limit"} & columns
             # No trigger is left to write the counters that are gone.
             await conn.execute(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -22,6 +21,7 @@ from seats.orgs import create_org, get_org
 from seats.storage.database import Database
 from seats.storage.tables import orgs
 from tests.gateway.alert_receivers import WebhookSink
+from tests.gateway.migration_support import column_names
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 OLD_SECRET = "the receiver's plain secret"
@@ -119,9 +119,7 @@ async def test_the_downgrade_takes_the_setting_away_and_orgs_still_write(
     engine = create_async_engine(empty_database_url)
     try:
         async with engine.begin() as conn:
-            columns = await conn.run_sync(
-                lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("orgs")}
-            )
+            columns = await column_names(conn, "orgs")
             assert "webhook_signing" not in columns
             await conn.execute(orgs.update().where(orgs.c.id == "hooked").values(name="renamed"))
     finally:
