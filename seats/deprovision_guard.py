@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats import alerts, event_log
 from seats.alerts import AlertKind
 from seats.clock import new_id, utcnow
-from seats.deprovision_rules import GuardLimits, allowed_deprovisions, counting_caps, must_hold
+from seats.deprovision_rules import (
+    GuardLimits,
+    allowed_deprovisions,
+    counting_caps,
+    must_hold,
+    never_held_below,
+)
 from seats.errors import NotFound
 from seats.events import DeprovisionHeld, DeprovisionHoldResolved
 from seats.model import Member, MemberDraft, Org, SeatStatus
@@ -57,6 +63,9 @@ async def hold_if_mass_deprovisioning(
     hold = await open_hold(conn, org.id)
     if hold is None:
         deprovisioned, remaining = await _window_counts(conn, org.id, limits, now)
+        if deprovisioned is None:
+            # Fewer deprovisions than any that is held: the store did not count them.
+            return False
         if not must_hold(limits, deprovisioned=deprovisioned, remaining=remaining, hold_open=False):
             return False
         hold = await _open(conn, org.id, limits, deprovisioned, remaining, now)
@@ -143,7 +152,7 @@ async def open_hold(conn: AsyncConnection, org_id: str) -> Hold | None:
 
 async def _window_counts(
     conn: AsyncConnection, org_id: str, limits: GuardLimits, now: datetime
-) -> tuple[int, int]:
+) -> tuple[int | None, int]:
     # A confirmed hold starts a new window (the store's query says so): the admin said those
     # deprovisions were meant.
     deprovisioned_cap, remaining_cap = counting_caps(limits)
@@ -153,6 +162,7 @@ async def _window_counts(
         window_start=now - limits.window,
         deprovisioned_cap=deprovisioned_cap,
         remaining_cap=remaining_cap,
+        uncounted_below=never_held_below(limits),
     )
 
 

@@ -67,6 +67,22 @@ def counting_caps(limits: GuardLimits) -> tuple[int | None, int | None]:
     return _cap(limits.count), _cap(members)
 
 
+def never_held_below(limits: GuardLimits) -> int:
+    """Fewer deprovisions than this within a window are never held, whatever the org's size:
+    where a bound on the count is below it, the guard need not count (deprovision_guard.py).
+
+    `must_hold` is nondecreasing in `deprovisioned` (its left side grows by 1 per deprovision,
+    the allowance by at most `share` <= 1 of it) and nonincreasing in `remaining`, which is at
+    least 1: the member being deprovisioned is still counted. With a share of 1 or more the
+    allowance is then at least `min(count, deprovisioned + 1)`, so a deprovision is held only
+    once `count` went before it in the window; with a smaller share, at least the allowance
+    every org has, `min(count, MIN_ALLOWED)`.
+    """
+    if limits.share >= 1:
+        return limits.count
+    return min(limits.count, MIN_ALLOWED)
+
+
 def _cap(value: int) -> int | None:
     return value if value <= COUNT_NO_FURTHER_THAN else None
 

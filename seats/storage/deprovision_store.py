@@ -3,6 +3,7 @@ about; and each deprovision held in it), the members' `deprovision_hold_id` mark
 counts the guard's rule is asked with. Tables share the MetaData of tables.py.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -279,7 +280,8 @@ async def window_counts(
     window_start: datetime,
     deprovisioned_cap: int | None,
     remaining_cap: int | None,
-) -> tuple[int, int]:
+    uncounted_below: int = 0,
+) -> tuple[int | None, int]:
     """Members deprovisioned in the window (from the seat ledger: deactivated, or deleted
     while not already deactivated; each member once), and members not deactivated now, in one
     round trip. The window begins at `window_start` or at the org's last confirmed hold,
@@ -287,8 +289,26 @@ async def window_counts(
 
     Each count stops at its cap (None: none), where it can no longer change the guard's answer
     (deprovision_rules.counting_caps): the work per deprovision stays bounded however many
-    members the org has and however many left in the window.
+    members the org has and however many left in the window. While the whole ledger has fewer
+    entries than `uncounted_below` (its newest id is at least their number), the deprovisions
+    are not counted at all: None (deprovision_rules.never_held_below).
     """
+    query = _window_counts_query(deprovisioned_cap is not None, remaining_cap is not None)
+    params = {
+        "org_id": org_id,
+        "window_start": window_start,
+        "deprovisioned_cap": deprovisioned_cap,
+        "remaining_cap": remaining_cap,
+        "uncounted_below": uncounted_below,
+    }
+    row = (await conn.execute(query, params)).one()
+    return None if row[0] is None else int(row[0]), int(row[1])
+
+
+@functools.cache
+def _window_counts_query(deprovisioned_capped: bool, remaining_capped: bool) -> sa.Select[Any]:
+    """window_counts' statement, built once per kind of cap (a LIMIT NULL is not SQLite's)."""
+    org_id = sa.bindparam("org_id", type_=sa.String())
     deactivated = SeatStatus.DEACTIVATED.value
     confirmed = (
         sa.select(sa.func.max(deprovision_holds.c.resolved_at))
@@ -301,10 +321,9 @@ async def window_counts(
     gone = (
         sa.select(seat_ledger.c.member_id)
         .distinct()
-        .limit(deprovisioned_cap)
         .where(
             seat_ledger.c.org_id == org_id,
-            seat_ledger.c.at >= window_start,
+            seat_ledger.c.at >= sa.bindparam("window_start", type_=UTCDateTime()),
             sa.or_(confirmed.is_(None), seat_ledger.c.at >= confirmed),
             seat_ledger.c.member_id.is_not(None),
             _DEPROVISION_REASONS,
@@ -313,12 +332,21 @@ async def window_counts(
     )
     remaining = (
         # A constant, not the id: the count reads the (org_id, seat_status) index alone.
-        sa.select(sa.literal_column("1"))
-        .limit(remaining_cap)
-        .where(members.c.org_id == org_id, members.c.seat_status != deactivated)
+        sa.select(sa.literal_column("1")).where(
+            members.c.org_id == org_id, members.c.seat_status != deactivated
+        )
     )
-    row = (await conn.execute(sa.select(_count_of(gone), _count_of(remaining)))).one()
-    return int(row[0]), int(row[1])
+    if deprovisioned_capped:
+        gone = gone.limit(sa.bindparam("deprovisioned_cap", type_=sa.Integer()))
+    if remaining_capped:
+        remaining = remaining.limit(sa.bindparam("remaining_cap", type_=sa.Integer()))
+    # At least the number of ledger entries (ids are distinct and positive), read from the end
+    # of the primary key's index.
+    ledger_bound = sa.select(sa.func.coalesce(sa.func.max(seat_ledger.c.id), 0)).scalar_subquery()
+    uncounted_below = sa.bindparam("uncounted_below", type_=sa.BigInteger())
+    # A CASE evaluates the branch it takes: the count is not run when the bound settles it.
+    deprovisioned = sa.case((ledger_bound < uncounted_below, None), else_=_count_of(gone))
+    return sa.select(deprovisioned, _count_of(remaining))
 
 
 def _count_of(rows: sa.Select[Any]) -> sa.ScalarSelect[int]:

@@ -4,18 +4,25 @@ confirmed hold."""
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from seats.clock import new_id, utcnow
 from seats.storage import deprovision_store
 from seats.storage.database import Database
 from seats.storage.deprovision_store import Hold, HoldState
+from seats.storage.tables import seat_ledger
 from tests.seats.world import World
 
 HOUR = timedelta(hours=1)
 
 
 async def counts(
-    world: World, *, deprovisioned_cap: int | None = None, remaining_cap: int | None = None
-) -> tuple[int, int]:
+    world: World,
+    *,
+    deprovisioned_cap: int | None = None,
+    remaining_cap: int | None = None,
+    uncounted_below: int = 0,
+) -> tuple[int | None, int]:
     async with world.database.read() as conn:
         return await deprovision_store.window_counts(
             conn,
@@ -23,6 +30,7 @@ async def counts(
             window_start=utcnow() - HOUR,
             deprovisioned_cap=deprovisioned_cap,
             remaining_cap=remaining_cap,
+            uncounted_below=uncounted_below,
         )
 
 
@@ -59,3 +67,18 @@ async def test_a_confirmed_hold_starts_a_new_window(database: Database) -> None:
 
     await world.deactivate(people[2])
     assert await counts(world) == (1, 2)
+
+
+async def test_deprovisions_are_not_counted_while_the_ledger_is_smaller_than_asked(
+    database: Database,
+) -> None:
+    world = await World.create(database)
+    people = await world.add_many(4)
+    await world.deactivate(people[0])
+    await world.delete(people[1])
+    async with database.read() as conn:
+        newest = (await conn.execute(sa.select(sa.func.max(seat_ledger.c.id)))).scalar_one()
+
+    # The newest ledger id bounds the entries: below it the count is needed, past it not.
+    assert await counts(world, uncounted_below=newest) == (2, 2)
+    assert await counts(world, uncounted_below=newest + 1) == (None, 2)

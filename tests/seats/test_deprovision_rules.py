@@ -9,6 +9,7 @@ from seats.deprovision_rules import (
     allowed_deprovisions,
     counting_caps,
     must_hold,
+    never_held_below,
 )
 from seats.model import Org, SeatPolicy
 
@@ -90,3 +91,22 @@ def test_a_limit_past_any_orgs_size_is_counted_in_full() -> None:
     # With a share of 1, the count alone decides: the members need no counting.
     assert counting_caps(GuardLimits(share=1, count=10**12)) == (None, 1)
     assert counting_caps(GuardLimits(share=0.2, count=500)) == (500, 2_501)
+
+
+def test_fewer_deprovisions_than_never_held_below_go_through_whatever_the_orgs_size() -> None:
+    for limits in (DEFAULTS, GuardLimits(share=1, count=40), GuardLimits(share=1, count=3),
+                   GuardLimits(share=1, count=0), GuardLimits(share=0.5, count=30),
+                   GuardLimits(share=0, count=4)):  # fmt: skip
+        below = never_held_below(limits)
+        for remaining in (1, 2, 5, 39, 40, 41, 1_000, 100_000):
+            for deprovisioned in range(below):
+                assert not must_hold(
+                    limits, deprovisioned=deprovisioned, remaining=remaining, hold_open=False
+                ), (limits, deprovisioned, remaining)
+        # The bound is tight: in an org left with the member being deprovisioned, the next is held.
+        assert must_hold(limits, deprovisioned=below, remaining=1, hold_open=False), limits
+
+
+def test_with_a_share_of_one_only_the_count_holds_a_deprovision() -> None:
+    assert never_held_below(GuardLimits(share=1, count=10**9)) == 10**9
+    assert never_held_below(DEFAULTS) == MIN_ALLOWED
