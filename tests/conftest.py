@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,37 @@ def pytest_configure(config: pytest.Config) -> None:
     # Every `seatgate` process the tests start inherits this, as a deployment would set it
     # (on PostgreSQL, serve and worker refuse to keep signing keys as plain PEM without it).
     os.environ.setdefault("SEATGATE_KEY_ENCRYPTION_KEYS", KEY_ENCRYPTION_KEY)
+
+
+# The user property under which `report` keeps what a test measured.
+MEASURED = "measured"
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Show a figure the test measured (a burst's time, a conformance table) in the run's
+    summary. Printing would not do: the suite runs in pytest-xdist workers, whose output the
+    run does not show; a test's properties travel with its report."""
+
+    def add(text: str) -> None:
+        request.node.user_properties.append((MEASURED, text))
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    measured = [
+        value
+        for outcome in ("passed", "failed")
+        for test in terminalreporter.stats.get(outcome, [])
+        if test.when == "call"
+        for key, value in test.user_properties
+        if key == MEASURED
+    ]
+    if measured:
+        terminalreporter.section("measured by the tests")
+        for text in measured:
+            terminalreporter.line(text)
 
 
 def pytest_report_header() -> str:

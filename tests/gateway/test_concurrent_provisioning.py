@@ -4,9 +4,9 @@ database, as two `seatgate serve` processes would); SQLite deployments run one g
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
@@ -20,7 +20,7 @@ CAPACITY, REQUESTS = 50, 200
 
 
 async def test_200_concurrent_scim_posts_to_two_gateways_seat_exactly_50(
-    aiohttp_client: Any, settings: Settings, capsys: pytest.CaptureFixture[str]
+    aiohttp_client: Any, settings: Settings, report: Callable[[str], None]
 ) -> None:
     first = await aiohttp_client(create_app(settings))
     sqlite = settings.database_url.startswith("sqlite")
@@ -40,9 +40,8 @@ async def test_200_concurrent_scim_posts_to_two_gateways_seat_exactly_50(
     started = time.perf_counter()
     users = await asyncio.gather(*(post(i) for i in range(REQUESTS)))
     elapsed = time.perf_counter() - started
-    with capsys.disabled():
-        engine = settings.database_url.split(":", 1)[0]
-        print(f"\n[burst] {REQUESTS} concurrent SCIM POSTs on {engine}: {elapsed:.2f}s")
+    engine = settings.database_url.split(":", 1)[0]
+    report(f"[burst] {REQUESTS} concurrent SCIM POSTs on {engine}: {elapsed:.2f}s")
 
     statuses = [u[SEAT]["seatStatus"] for u in users]
     assert (statuses.count("active"), statuses.count("over_limit")) == (50, 150)

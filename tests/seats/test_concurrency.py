@@ -8,10 +8,10 @@ deployments run one gateway process, whose writers queue for SQLite's single wri
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import aiohttp
-import pytest
 
 from gateway.alert_channels import alert_handlers
 from gateway.integrations.email import EmailSender, SmtpConfig
@@ -31,7 +31,7 @@ CAPACITY, REQUESTS = 50, 200
 
 
 async def test_200_concurrent_creates_into_a_50_seat_org_seat_exactly_50_and_alert_once(
-    gateways: list[Database], database_url: str, capsys: pytest.CaptureFixture[str]
+    gateways: list[Database], database_url: str, report: Callable[[str], None]
 ) -> None:
     smtp, hook = SmtpSink().start(), await WebhookSink().start()
     try:
@@ -53,9 +53,8 @@ async def test_200_concurrent_creates_into_a_50_seat_org_seat_exactly_50_and_ale
         started = time.perf_counter()
         created = await asyncio.gather(*(provision(i) for i in range(REQUESTS)))
         elapsed = time.perf_counter() - started
-        with capsys.disabled():
-            engine = gateways[0].engine.dialect.name
-            print(f"\n[burst] {REQUESTS} concurrent creates on {engine}: {elapsed:.2f}s")
+        engine = gateways[0].engine.dialect.name
+        report(f"[burst] {REQUESTS} concurrent creates on {engine}: {elapsed:.2f}s")
 
         statuses = [m.seat_status for m in created]
         assert statuses.count(SeatStatus.ACTIVE) == CAPACITY
