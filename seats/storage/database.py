@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from seats.storage import inline_sqlite
+from seats.storage.failures import is_storage_failure
 from seats.storage.group_commit import WalSync
 
 _AFTER_COMMIT = "seatgate_after_commit"
@@ -74,6 +75,10 @@ class Database:
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self._sqlite_writer = asyncio.Lock()
+        # SQLite's writers take turns on `_sqlite_writer`, so one connection serves them all:
+        # checked out at the first write transaction and kept, which spares each transaction
+        # the pool's checkout and return (see `_writer_connection`).
+        self._writer: AsyncConnection | None = None
         # Told how long each wait for the lock that serializes seat decisions took (the
         # gateway's metrics): on SQLite the database's write lock, which every write
         # transaction takes before it begins; on PostgreSQL the org row's lock (OrgLock).
@@ -124,11 +129,11 @@ class Database:
         self, callbacks: list[Callable[[], Any]], *, immediate: bool, lock_asked: float = 0.0
     ) -> AsyncIterator[AsyncConnection]:
         """A transaction that commits when the block ends; `after_commit` adds to `callbacks`.
-        With `immediate` (SQLite), the write lock asked for at `lock_asked` is held once the
-        transaction began."""
+        With `immediate` (SQLite), the transaction runs on the kept writer connection, and the
+        write lock asked for at `lock_asked` is held once it began."""
         conn, transaction = await self._connect_and_begin(immediate=immediate)
-        # `info` outlives the transaction (it belongs to the pooled DBAPI connection): every
-        # key set here is removed in the `finally`, so nothing leaks into the next one.
+        # `info` outlives the transaction (it belongs to the DBAPI connection): every key set
+        # here is removed in the `finally`, so nothing leaks into the next one.
         conn.info[_AFTER_COMMIT] = callbacks
         hooks: list[BeforeCommit] = []
         conn.info[_BEFORE_COMMIT] = hooks
@@ -137,15 +142,18 @@ class Database:
         if immediate:
             held_since = conn.info[_LOCK_HELD_SINCE] = time.perf_counter()
             self.observe_lock_wait(held_since - lock_asked)
+        healthy = False
         try:
             try:
                 yield conn
                 for hook in hooks:
                     await hook(conn)
-            except BaseException:
+            except BaseException as exc:
                 await transaction.rollback()
+                healthy = not is_storage_failure(exc)
                 raise
             await transaction.commit()
+            healthy = True
         finally:
             # A connection lost mid-transaction (PostgreSQL restarted) is invalidated: its
             # `info` went with it, and reading `info` would reconnect synchronously, outside
@@ -156,7 +164,10 @@ class Database:
                     self.observe_lock_held(time.perf_counter() - held_since)
                 for key in (_AFTER_COMMIT, _BEFORE_COMMIT, _STATE, _LOCK_WAIT):
                     conn.info.pop(key, None)
-            await conn.close()
+            if not immediate:
+                await conn.close()
+            elif not healthy or conn.invalidated:
+                await self._discard_writer()
 
     async def _connect_and_begin(
         self, *, immediate: bool
@@ -167,24 +178,43 @@ class Database:
         deadline = loop.time() + SQLITE_WRITE_LOCK_WAIT_SECONDS
         pause = 0.002
         while True:
-            conn = await self.engine.connect()
+            conn = await (self._writer_connection() if immediate else self.engine.connect())
             try:
-                if immediate:
-                    conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
                 return conn, await conn.begin()
             except (OperationalError, sqlite3.OperationalError) as exc:
                 # A failed BEGIN leaves the Connection unusable: it is closed, a new one tried.
-                await conn.close()
+                await (self._discard_writer() if immediate else conn.close())
                 locked = "locked" in str(getattr(exc, "orig", exc))
                 if not immediate or not locked or loop.time() > deadline:
                     raise
             except BaseException:
-                await conn.close()
+                await (self._discard_writer() if immediate else conn.close())
                 raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.1)
 
+    async def _writer_connection(self) -> AsyncConnection:
+        """The SQLite writer connection (the caller holds `_sqlite_writer`), opened when there
+        is none. One that met a storage failure was discarded (`_discard_writer`), so a disk
+        that failed and recovered, or a database file replaced underneath, gets a fresh one."""
+        if self._writer is None:
+            conn = await self.engine.connect()
+            self._writer = await conn.execution_options(sqlite_begin="IMMEDIATE")
+        return self._writer
+
+    async def _discard_writer(self) -> None:
+        """Close the writer's DBAPI connection for good (not back into the pool, where the next
+        checkout would find the same broken handle); the next write transaction opens another."""
+        conn, self._writer = self._writer, None
+        if conn is not None:
+            await conn.invalidate()
+            await conn.close()
+
     async def dispose(self) -> None:
+        async with self._sqlite_writer:
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                await writer.close()
         await self.engine.dispose()
 
 

@@ -68,11 +68,11 @@ class CappedDatabase(SmallDisk):
         with sqlite3.connect(path) as connection:
             self._cap = connection.execute("PRAGMA page_count").fetchone()[0]
 
-        # max_page_count is a per-connection setting: every connection the pool hands out
-        # gets the current cap.
-        @sa.event.listens_for(database.engine.sync_engine, "checkout")
-        def _cap_pages(dbapi_connection: Any, *_: Any) -> None:
-            dbapi_connection.driver_connection.run_now(f"PRAGMA max_page_count = {self._cap}")
+        # max_page_count is a per-connection setting, and the writer connection is kept
+        # across transactions: every transaction's connection gets the current cap.
+        @sa.event.listens_for(database.engine.sync_engine, "begin")
+        def _cap_pages(conn: sa.Connection) -> None:
+            conn.connection.driver_connection.run_now(f"PRAGMA max_page_count = {self._cap}")
 
     def free(self) -> None:
         self._cap = 1 << 30
