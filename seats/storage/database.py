@@ -39,7 +39,8 @@ BeforeCommit = Callable[[AsyncConnection], Awaitable[None]]
 # series of asyncio sleeps, so the event loop serves other requests meanwhile.
 SQLITE_WRITE_LOCK_WAIT_SECONDS = 30.0
 # SQLite's own busy handler blocks the calling thread (here, the event loop): kept short, for
-# the rare statement that meets a lock after its transaction began.
+# the rare read that meets a lock (another connection recovering the WAL index). The writer
+# connection has none (`Database._writer_connection` says why).
 SQLITE_BUSY_WAIT_MS = 100
 SQLITE_CACHE_KIB = 16 * 1024
 # A PostgreSQL server that does not answer (host down, packets dropped) fails a request after
@@ -199,6 +200,15 @@ class Database:
         that failed and recovered, or a database file replaced underneath, gets a fresh one."""
         if self._writer is None:
             conn = await self.engine.connect()
+            # No busy wait on this connection, ever. BEGIN IMMEDIATE takes the write lock and
+            # a read snapshot up front, so it is the one statement that can meet another
+            # connection's lock (another process's writer, or one recovering the WAL index),
+            # and `_connect_and_begin` retries it with asyncio sleeps. Once it succeeded,
+            # nothing can hold this transaction up: in WAL mode readers never block the
+            # writer, COMMIT needs no further lock, and the checkpoint after a COMMIT is
+            # passive (it skips pages that readers still use instead of waiting for them).
+            raw = await conn.get_raw_connection()
+            raw.driver_connection.run_now("PRAGMA busy_timeout=0")
             self._writer = await conn.execution_options(sqlite_begin="IMMEDIATE")
         return self._writer
 
@@ -306,14 +316,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        # The writer connection (the only one that begins IMMEDIATE) has no busy wait at all
+        # (`Database._writer_connection`): waiting for the write lock here would block the
+        # event loop, so BEGIN IMMEDIATE fails at once and Database._connect_and_begin
+        # retries with asyncio sleeps.
         driver: inline_sqlite.InlineConnection = conn.connection.driver_connection
-        if mode != "IMMEDIATE":
-            driver.run_now(f"BEGIN {mode}")
-            return
-        # Waiting for the write lock here would block the event loop: fail at once instead,
-        # and Database._connect_and_begin retries with asyncio sleeps.
-        driver.run_now("PRAGMA busy_timeout=0")
-        try:
-            driver.run_now("BEGIN IMMEDIATE")
-        finally:
-            driver.run_now(f"PRAGMA busy_timeout={SQLITE_BUSY_WAIT_MS}")
+        driver.run_now(f"BEGIN {mode}")
