@@ -2,6 +2,7 @@
 per-organization unique index on the folded userName, and how a row becomes a `Member`; and the
 direct groups of members, from which SCIM's read-only User.groups is derived."""
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.identifiers import fold, identifier_key
 from seats.model import Member, MemberDraft, SeatStatus
+from seats.storage.inline_sqlite import DirectStatement
 from seats.storage.tables import group_members, groups, members
 
 
@@ -29,6 +31,13 @@ _MEMBER_BY_USER_NAME = sa.select(members.c.id).where(
     members.c.user_name_key == sa.bindparam("user_name_key"),
 )
 _INSERT_MEMBER = members.insert()
+# What a create writes; on SQLite it runs by sqlite3 directly (seats/storage/inline_sqlite.py).
+_CREATED_COLUMNS = (
+    "id org_id user_name external_id display_name given_name family_name email email_key"
+    " user_type active resource user_name_key seat_status exempt over_limit_since seat_since"
+    " seat_held version created_at updated_at"
+).split()
+_SQLITE_INSERT_MEMBER = DirectStatement(members.insert(), column_keys=_CREATED_COLUMNS)
 
 
 async def member_by_id(conn: AsyncConnection, org_id: str, member_id: str) -> Member | None:
@@ -89,8 +98,11 @@ async def insert_member(
         "updated_at": now,
     }
     try:
-        await conn.execute(_INSERT_MEMBER, values)
-    except IntegrityError:
+        if conn.dialect.name == "sqlite":
+            _SQLITE_INSERT_MEMBER.run_many(conn, [values])
+        else:
+            await conn.execute(_INSERT_MEMBER, values)
+    except (IntegrityError, sqlite3.IntegrityError):
         raise UserNameTaken from None
     return to_member(values)
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats.errors import NotFound
 from seats.model import Org, SeatPolicy, WebhookSigning
 from seats.storage.database import lock_waited
+from seats.storage.inline_sqlite import DirectStatement
 from seats.storage.tables import orgs
 
 # Built once: a statement object caches its compiled form, so the hottest reads skip both
@@ -29,12 +30,15 @@ class OrgLock:
     caller reads in the same round trip (labelled scalar subqueries over other tables)."""
 
     def __init__(self, *columns: sa.ColumnElement[Any]) -> None:
-        self._select = sa.select(orgs, *columns).where(orgs.c.id == sa.bindparam("org_id"))
-        self._for_update = self._select.with_for_update(of=orgs)
+        select = sa.select(orgs, *columns).where(orgs.c.id == sa.bindparam("org_id"))
+        self._for_update = select.with_for_update(of=orgs)
+        # Every seat-moving change on SQLite runs it: by sqlite3 directly, about 0.1 ms less
+        # than SQLAlchemy's execution path (seats/storage/inline_sqlite.py).
+        self._sqlite = DirectStatement(select)
 
     async def take(
         self, conn: AsyncConnection, parameters: Mapping[str, Any]
-    ) -> tuple[Org, sa.RowMapping]:
+    ) -> tuple[Org, Mapping[str, Any]]:
         """Lock the org until the transaction ends: the org, and the row with the columns.
 
         Every change that can move the seat count takes this lock first, so that two
@@ -48,7 +52,7 @@ class OrgLock:
             # The statement's own round trip is in it too (a fraction of a millisecond).
             lock_waited(conn, asked)
         else:
-            row = (await conn.execute(self._select, parameters)).mappings().first()
+            row = self._sqlite.first(conn, parameters)
         if row is None:
             raise NotFound(f"organization {parameters['org_id']} does not exist")
         return _to_org(row), row
