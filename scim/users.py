@@ -35,15 +35,11 @@ from scim.responses import (
 )
 from scim.schemas import POLICY, UserResource
 from seats import deprovision_guard, members
-from seats.errors import VersionMismatch
-from seats.model import Member
+from seats.model import Member, MemberDraft
 from seats.storage import member_queries, member_store
 
 USER_PATCH: Any = PatchOp[UserResource]
 USER_PARAMS: Any = ResponseParameters[UserResource]
-# A PATCH reads, applies and writes; a concurrent write in between is retried this often
-# when the client sent no If-Match (with If-Match, the client asked for exactly that check).
-PATCH_ATTEMPTS = 3
 
 
 def response_params(request: ScimRequest) -> ResponseParameters[Any] | None:
@@ -154,36 +150,25 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
     )
     refuse_read_only_extensions(patch)
     normalized.update(user_patch_quirks(patch.operations or []))
-    expected = if_match_version(request)
-    for attempt in range(PATCH_ATTEMPTS):
-        try:
-            async with context.database.transaction() as conn:
-                member = await members.get_member(
-                    conn, context.org_id, request.params["id"], guarded=True
-                )
-                if expected is not None and expected != member.version:
-                    raise VersionMismatch(
-                        f"user {member.id} is at version {member.version}, not {expected}",
-                        current=member.version,
-                    )
-                user = user_mapping.user_from_member(member)
-                if patch.patch(user, scim_policy=POLICY):
-                    draft = user_mapping.draft_from_user(user)
-                    member = await members.replace_member(
-                        conn,
-                        context.org_id,
-                        member.id,
-                        draft,
-                        actor=context.actor,
-                        if_version=member.version,
-                        guard=context.settings.deprovision_guard,
-                    )
-            response = _single(200, member, context, Context.RESOURCE_PATCH_RESPONSE, params)
-            return replace(response, normalized=+normalized)
-        except VersionMismatch:
-            if expected is not None or attempt == PATCH_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+
+    def patched(member: Member) -> MemberDraft | None:
+        user = user_mapping.user_from_member(member)
+        if not patch.patch(user, scim_policy=POLICY):
+            return None
+        return user_mapping.draft_from_user(user)
+
+    async with context.database.transaction() as conn:
+        member = await members.patch_member(
+            conn,
+            context.org_id,
+            request.params["id"],
+            patched,
+            actor=context.actor,
+            if_version=if_match_version(request),
+            guard=context.settings.deprovision_guard,
+        )
+    response = _single(200, member, context, Context.RESOURCE_PATCH_RESPONSE, params)
+    return replace(response, normalized=+normalized)
 
 
 def refuse_read_only_extensions(patch: Any) -> None:

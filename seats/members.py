@@ -1,6 +1,7 @@
 """Members (SCIM Users): the one service through which every member is created, changed,
 deactivated, reactivated and deleted, so that the seat rules apply on every path."""
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,7 +14,7 @@ from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
 from seats.events import MemberCreated, MemberDeleted, MemberUpdated
 from seats.group_members import remove_from_all_groups
 from seats.identifiers import fold
-from seats.model import Member, MemberDraft, SeatStatus
+from seats.model import Member, MemberDraft, Org, SeatStatus
 from seats.storage import member_store
 
 
@@ -91,6 +92,44 @@ async def replace_member(
     org = await seating.lock_for_seats(conn, org_id)
     before = await get_member(conn, org_id, member_id)
     _check_version(before, if_version)
+    return await _write(conn, org, before, draft, actor=actor, guard=guard)
+
+
+async def patch_member(
+    conn: AsyncConnection,
+    org_id: str,
+    member_id: str,
+    patched: Callable[[Member], MemberDraft | None],
+    *,
+    actor: str,
+    if_version: int | None = None,
+    guard: GuardLimits | None = None,
+) -> Member:
+    """Write what `patched` makes of the member as its IdP sees it (None: nothing changes, and
+    the member is returned as it is): a SCIM PATCH, the member read once, under the org lock.
+    Otherwise as `replace_member`."""
+    org = await seating.lock_for_seats(conn, org_id)
+    before = await get_member(conn, org_id, member_id)
+    seen = await as_seen_by_idp(conn, before)
+    if seen is None:
+        raise NotFound(f"user {member_id} not found")
+    _check_version(seen, if_version)
+    draft = patched(seen)
+    if draft is None:
+        return seen
+    return await _write(conn, org, before, draft, actor=actor, guard=guard)
+
+
+async def _write(
+    conn: AsyncConnection,
+    org: Org,
+    before: Member,
+    draft: MemberDraft,
+    *,
+    actor: str,
+    guard: GuardLimits | None,
+) -> Member:
+    """replace_member's write of `draft` over `before`, the org locked."""
     if guard is not None and await hold_if_mass_deprovisioning(
         conn, org, before, draft, limits=guard, actor=actor
     ):
@@ -100,7 +139,7 @@ async def replace_member(
         # would move the ETag and tell the product of an update that did not happen.
         return before
     if fold(before.user_name) != fold(draft.user_name):
-        await _check_user_name_free(conn, org_id, draft.user_name)
+        await _check_user_name_free(conn, org.id, draft.user_name)
     seat = await seating.seat_for_changed_member(conn, org, before, draft, actor=actor)
     seat_changed = seat.status is not before.seat_status or seat.exempt != before.exempt
     # Who starts counting (reactivated, or no longer exempt) queues as the newest.
@@ -110,7 +149,7 @@ async def replace_member(
         and (before.seat_status is SeatStatus.DEACTIVATED or before.exempt)
     )
     try:
-        await member_store.update_member(
+        after = await member_store.update_member(
             conn,
             before,
             draft,
@@ -121,8 +160,7 @@ async def replace_member(
         )
     except member_store.UserNameTaken:
         raise _user_name_taken(draft.user_name) from None
-    after = await get_member(conn, org_id, member_id)
-    event_log.record(conn, MemberUpdated(org_id, after))
+    event_log.record(conn, MemberUpdated(org.id, after))
     await seating.after_member_written(conn, org, before, after, actor=actor, decision=seat)
     return after
 

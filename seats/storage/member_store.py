@@ -38,6 +38,16 @@ _CREATED_COLUMNS = (
     " seat_held version created_at updated_at"
 ).split()
 _SQLITE_INSERT_MEMBER = DirectStatement(members.insert(), column_keys=_CREATED_COLUMNS)
+# The SET clause is the execution's parameters other than these two (one compiled form per
+# set of columns written).
+_UPDATE_MEMBER = (
+    members.update()
+    .where(
+        members.c.id == sa.bindparam("written_id"),
+        members.c.version == sa.bindparam("written_version"),
+    )
+    .returning(*members.c)
+)
 
 
 async def member_by_id(conn: AsyncConnection, org_id: str, member_id: str) -> Member | None:
@@ -116,10 +126,10 @@ async def update_member(
     exempt: bool,
     queues_again: bool,
     now: datetime,
-) -> None:
-    """Write what the draft says and the seat decided over `before`, at the next version;
-    `queues_again` puts the member at the back of the seat queue. Raise UserNameTaken if
-    another member has the userName."""
+) -> Member:
+    """Write what the draft says and the seat decided over `before`, at the next version, and
+    return the member as written; `queues_again` puts the member at the back of the seat
+    queue. Raise UserNameTaken if another member has the userName."""
     values: dict[str, Any] = {
         # A userName that folds as before keeps its stored key: a row the 0005 migration set
         # aside (a second row with one key) must stay updatable, deactivation above all.
@@ -135,14 +145,12 @@ async def update_member(
         values["seat_held"] = False
     if queues_again:
         values["seat_since"] = now
+    parameters = {**values, "written_id": before.id, "written_version": before.version}
     try:
-        await conn.execute(
-            members.update()
-            .where(members.c.id == before.id, members.c.version == before.version)
-            .values(values)
-        )
+        written = await conn.execute(_UPDATE_MEMBER, parameters)
     except IntegrityError:
         raise UserNameTaken from None
+    return to_member(written.mappings().one())
 
 
 async def delete_member(conn: AsyncConnection, member_id: str) -> None:

@@ -1,5 +1,6 @@
 """/Users over HTTP: create, read, replace, patch, delete (RFC 7644 §3.3-§3.6), ETags (§3.14)."""
 
+import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -124,6 +125,31 @@ async def test_patch_answers_200_with_the_changed_resource(
     body = await response.json(content_type=None)
     assert body["title"] == "Lead"
     assert response.headers["ETag"] == 'W/"2"'
+
+
+async def test_concurrent_patches_without_if_match_all_apply(
+    client: TestClient, scim: dict[str, str]
+) -> None:
+    # Each PATCH reads the user under the org lock: none applies its operation to a stale copy.
+    created = await create_user(client, scim, "many@example.com")
+    numbers = [f"+1555000{i:04d}" for i in range(12)]
+    responses = await asyncio.gather(
+        *(
+            client.patch(
+                f"{BASE}/Users/{created['id']}",
+                json=patch_body(
+                    {"op": "add", "path": "phoneNumbers", "value": [{"value": n, "type": "work"}]}
+                ),
+                headers=scim,
+            )
+            for n in numbers
+        )
+    )
+    assert [response.status for response in responses] == [200] * len(numbers)
+    response = await client.get(f"{BASE}/Users/{created['id']}", headers=scim)
+    body = await response.json(content_type=None)
+    assert sorted(phone["value"] for phone in body["phoneNumbers"]) == numbers
+    assert response.headers["ETag"] == f'W/"{len(numbers) + 1}"'
 
 
 async def test_a_patch_that_changes_nothing_writes_nothing(
