@@ -146,8 +146,7 @@ async def _close_emptied(conn: AsyncConnection, hold: Hold, *, actor: str) -> No
 
 
 async def open_hold(conn: AsyncConnection, org_id: str) -> Hold | None:
-    found = await deprovision_store.holds(conn, org_id, state=HoldState.OPEN, limit=1)
-    return found[0] if found else None
+    return await deprovision_store.open_hold(conn, org_id)
 
 
 async def _window_counts(

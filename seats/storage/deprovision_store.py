@@ -137,6 +137,24 @@ async def holds(
     return [_hold(row) for row in (await conn.execute(query)).mappings()]
 
 
+_OPEN_HOLD = (
+    sa.select(deprovision_holds, _HELD_COUNT)
+    .where(
+        deprovision_holds.c.org_id == sa.bindparam("org_id"),
+        deprovision_holds.c.state == HoldState.OPEN.value,
+    )
+    .order_by(deprovision_holds.c.created_at.desc())
+    .limit(1)
+)
+
+
+async def open_hold(conn: AsyncConnection, org_id: str) -> Hold | None:
+    """The org's open hold, if it has one (the guard asks at every deprovision: the statement
+    is built once)."""
+    row = (await conn.execute(_OPEN_HOLD, {"org_id": org_id})).mappings().first()
+    return None if row is None else _hold(row)
+
+
 async def hold_by_id(conn: AsyncConnection, org_id: str, hold_id: str) -> Hold | None:
     query = sa.select(deprovision_holds, _HELD_COUNT).where(
         deprovision_holds.c.org_id == org_id, deprovision_holds.c.id == hold_id

@@ -48,6 +48,7 @@ _UPDATE_MEMBER = (
     )
     .returning(*members.c)
 )
+_DELETE_MEMBER = members.delete().where(members.c.id == sa.bindparam("member_id"))
 
 
 async def member_by_id(conn: AsyncConnection, org_id: str, member_id: str) -> Member | None:
@@ -154,7 +155,7 @@ async def update_member(
 
 
 async def delete_member(conn: AsyncConnection, member_id: str) -> None:
-    await conn.execute(members.delete().where(members.c.id == member_id))
+    await conn.execute(_DELETE_MEMBER, {"member_id": member_id})
 
 
 async def groups_of_members(

@@ -234,12 +234,18 @@ async def members_of(
     return found
 
 
+_LEAVE_ALL_GROUPS = (
+    group_members.delete()
+    .where(
+        group_members.c.member_id == sa.bindparam("member_id"),
+        group_members.c.org_id == sa.bindparam("org_id"),
+    )
+    .returning(group_members.c.group_id)
+)
+
+
 async def leave_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> list[str]:
     """Delete every membership of the member (a user or a nested group); return the ids of
     the groups it was directly in (one statement: DELETE ... RETURNING, on both engines)."""
-    result = await conn.execute(
-        group_members.delete()
-        .where(group_members.c.member_id == member_id, group_members.c.org_id == org_id)
-        .returning(group_members.c.group_id)
-    )
+    result = await conn.execute(_LEAVE_ALL_GROUPS, {"member_id": member_id, "org_id": org_id})
     return sorted(result.scalars())
