@@ -286,9 +286,12 @@ VISIBLE_TO_IDP = sa.or_(
     ),
 )
 
-# Seat ledger reasons of a deprovision (seats/ledger.py Reason.DEACTIVATED, Reason.DELETED),
-# spelled as the partial index ix_seat_ledger_deprovisions is, so that the planners use it.
-_DEPROVISION_REASONS = sa.text("seat_ledger.reason IN ('deactivated', 'deleted')")
+# The entries of the partial index ix_seat_ledger_deprovisions, spelled as it is, so that the
+# planners use it.
+_COUNTED_DEPROVISIONS = sa.text(
+    "seat_ledger.reason IN ('deactivated', 'deleted') AND (seat_ledger.from_status IS NULL"
+    " OR seat_ledger.from_status != 'deactivated')"
+)
 
 
 async def window_counts(
@@ -344,8 +347,7 @@ def _window_counts_query(deprovisioned_capped: bool, remaining_capped: bool) -> 
             seat_ledger.c.at >= sa.bindparam("window_start", type_=UTCDateTime()),
             sa.or_(confirmed.is_(None), seat_ledger.c.at >= confirmed),
             seat_ledger.c.member_id.is_not(None),
-            _DEPROVISION_REASONS,
-            sa.or_(seat_ledger.c.from_status.is_(None), seat_ledger.c.from_status != deactivated),
+            _COUNTED_DEPROVISIONS,
         )
     )
     remaining = (

@@ -174,6 +174,13 @@ group_members = sa.Table(
 
 # --- seats: ledger, invites, scheduled capacity changes, alerts and the outbox ---------------
 
+# The seat ledger entries the guard counts: deactivations, and deletions of members not already
+# deactivated (seats/ledger.py Reason.DEACTIVATED, Reason.DELETED). The guard's query spells
+# them the same way (qualified), so that the planners use the partial index.
+COUNTED_DEPROVISIONS = (
+    "reason IN ('deactivated', 'deleted') AND (from_status IS NULL OR from_status != 'deactivated')"
+)
+
 seat_ledger = sa.Table(
     "seat_ledger",
     metadata,
@@ -188,14 +195,16 @@ seat_ledger = sa.Table(
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Index("ix_seat_ledger_org_id", "org_id", "id"),
     sa.Index("ix_seat_ledger_member_id", "member_id"),
-    # The mass-deprovisioning guard counts an org's recent deprovisions (deprovision_store.py);
-    # partial, so that the far more frequent other entries do not maintain it.
+    # The mass-deprovisioning guard counts the members of an org's recent deprovisions
+    # (deprovision_store.py) from this index alone; partial, so that the far more frequent other
+    # entries do not maintain it (migration 0011).
     sa.Index(
         "ix_seat_ledger_deprovisions",
         "org_id",
         "at",
-        sqlite_where=sa.text("reason IN ('deactivated', 'deleted')"),
-        postgresql_where=sa.text("reason IN ('deactivated', 'deleted')"),
+        "member_id",
+        sqlite_where=sa.text(COUNTED_DEPROVISIONS),
+        postgresql_where=sa.text(COUNTED_DEPROVISIONS),
     ),
 )
 

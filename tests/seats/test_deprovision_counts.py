@@ -3,6 +3,7 @@
 confirmed hold."""
 
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -82,3 +83,39 @@ async def test_deprovisions_are_not_counted_while_the_ledger_is_smaller_than_ask
     # The newest ledger id bounds the entries: below it the count is needed, past it not.
     assert await counts(world, uncounted_below=newest) == (2, 2)
     assert await counts(world, uncounted_below=newest + 1) == (None, 2)
+
+
+async def test_the_window_count_reads_the_partial_index_alone(database: Database) -> None:
+    # The guard's query must spell the index's condition as the index does (migration 0011):
+    # otherwise the planners scan the org's ledger, creates and all, at every deprovision.
+    world = await World.create(database)
+    executed: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        executed.append((statement, parameters))
+
+    async with database.read() as conn:
+        sa.event.listen(conn.sync_engine, "before_cursor_execute", keep)
+        try:
+            await deprovision_store.window_counts(
+                conn,
+                world.org_id,
+                window_start=utcnow() - HOUR,
+                deprovisioned_cap=500,
+                remaining_cap=2_501,
+            )
+        finally:
+            sa.event.remove(conn.sync_engine, "before_cursor_execute", keep)
+        statement, parameters = executed[-1]
+        if database.is_sqlite:
+            plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            details = [row[-1] for row in plan]
+            expected = "USING INDEX ix_seat_ledger_deprovisions"
+        else:
+            # The tables are tiny: only a planner kept off sequential scans shows its choice.
+            await conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+            details = [row[0] for row in plan]
+            await conn.exec_driver_sql("RESET enable_seqscan")
+            expected = "Index Only Scan using ix_seat_ledger_deprovisions"
+    assert any(expected in line for line in details), details
