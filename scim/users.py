@@ -151,10 +151,15 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
     refuse_read_only_extensions(patch)
     normalized.update(user_patch_quirks(patch.operations or []))
 
+    # The patched model, when the patch changed something: the member's resource is written
+    # from it, so the answer is built from that JSON (user_mapping.user_body).
+    written: list[Any] = []
+
     def patched(member: Member) -> MemberDraft | None:
         user = user_mapping.user_from_member(member)
         if not patch.patch(user, scim_policy=POLICY):
             return None
+        written.append(user)
         return user_mapping.draft_from_user(user)
 
     async with context.database.transaction() as conn:
@@ -167,7 +172,8 @@ async def patch_user(request: ScimRequest, context: ScimContext) -> ScimResponse
             if_version=if_match_version(request),
             guard=context.settings.deprovision_guard,
         )
-    response = _single(200, member, context, Context.RESOURCE_PATCH_RESPONSE, params)
+    user = written[-1] if written else None
+    response = _single(200, member, context, Context.RESOURCE_PATCH_RESPONSE, params, user=user)
     return replace(response, normalized=+normalized)
 
 

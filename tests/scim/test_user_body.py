@@ -11,6 +11,8 @@ from scim2_models import Context
 
 from scim import user_mapping
 from scim.protocol import ScimSettings
+from scim.schemas import POLICY
+from scim.users import USER_PATCH
 from seats.model import Member, SeatStatus
 from tests.scim.support import ENTERPRISE, USER, user_payload
 
@@ -106,3 +108,27 @@ def test_the_written_answer_is_what_a_get_of_the_member_answers(
     read = user_mapping.user_body(member, SETTINGS, Context.RESOURCE_QUERY_RESPONSE)
     assert json.dumps(written) == json.dumps(read)
     assert "password" not in written
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_a_patched_users_answer_is_what_a_get_of_the_member_answers(
+    payload: dict[str, Any],
+) -> None:
+    stored, _ = user_mapping.user_from_payload(payload, Context.RESOURCE_CREATION_REQUEST)
+    before = _member(user_mapping.draft_from_user(stored).resource, SeatStatus.ACTIVE, None)
+    user = user_mapping.user_from_member(before)
+    operations = [
+        {"op": "replace", "path": "active", "value": False},
+        {"op": "add", "path": "title", "value": "Former"},
+    ]
+    patch = USER_PATCH.model_validate(
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations},
+        scim_ctx=Context.RESOURCE_PATCH_REQUEST,
+        scim_policy=POLICY,
+    )
+    assert patch.patch(user, scim_policy=POLICY)
+    member = _member(user_mapping.draft_from_user(user).resource, SeatStatus.DEACTIVATED, None)
+    written = user_mapping.user_body(member, SETTINGS, Context.RESOURCE_PATCH_RESPONSE, user=user)
+    read = user_mapping.user_body(member, SETTINGS, Context.RESOURCE_QUERY_RESPONSE)
+    assert json.dumps(written) == json.dumps(read)
+    assert written["active"] is False and written["title"] == "Former"
