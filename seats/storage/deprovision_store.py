@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import SeatStatus
-from seats.storage.tables import Json, UTCDateTime, members, metadata, seat_ledger
+from seats.storage.tables import (
+    COUNTED_DEPROVISIONS,
+    Json,
+    UTCDateTime,
+    members,
+    metadata,
+    seat_ledger,
+)
 
 
 class HoldState(StrEnum):
@@ -286,12 +293,9 @@ VISIBLE_TO_IDP = sa.or_(
     ),
 )
 
-# The entries of the partial index ix_seat_ledger_deprovisions, spelled as it is, so that the
+# The entries of the partial index ix_seat_ledger_deprovisions, in its own words, so that the
 # planners use it.
-_COUNTED_DEPROVISIONS = sa.text(
-    "seat_ledger.reason IN ('deactivated', 'deleted') AND (seat_ledger.from_status IS NULL"
-    " OR seat_ledger.from_status != 'deactivated')"
-)
+_COUNTED_DEPROVISIONS = sa.text(COUNTED_DEPROVISIONS)
 
 
 async def window_counts(

@@ -175,8 +175,8 @@ group_members = sa.Table(
 # --- seats: ledger, invites, scheduled capacity changes, alerts and the outbox ---------------
 
 # The seat ledger entries the guard counts: deactivations, and deletions of members not already
-# deactivated (seats/ledger.py Reason.DEACTIVATED, Reason.DELETED). The guard's query spells
-# them the same way (qualified), so that the planners use the partial index.
+# deactivated (seats/ledger.py Reason.DEACTIVATED, Reason.DELETED). The guard's query uses
+# this text too, so that the planners use the partial index.
 COUNTED_DEPROVISIONS = (
     "reason IN ('deactivated', 'deleted') AND (from_status IS NULL OR from_status != 'deactivated')"
 )
