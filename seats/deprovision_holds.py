@@ -48,12 +48,10 @@ async def list_holds(
 
 async def open_hold(conn: AsyncConnection, org_id: str) -> HoldDetail | None:
     """The hold waiting for a decision, if any, with its deprovisions (the console's banner)."""
-    found = await deprovision_store.holds(conn, org_id, state=HoldState.OPEN, limit=1)
-    if not found:
+    hold = await deprovision_store.open_hold(conn, org_id)
+    if hold is None:
         return None
-    return HoldDetail(
-        found[0], await deprovision_store.held_in(conn, found[0].id, limit=SHOWN_HELD)
-    )
+    return HoldDetail(hold, await deprovision_store.held_in(conn, hold.id, limit=SHOWN_HELD))
 
 
 async def get_hold(conn: AsyncConnection, org_id: str, hold_id: str) -> HoldDetail:
