@@ -131,7 +131,10 @@ members = sa.Table(
     sa.Index("ix_members_org_external_id", "org_id", "external_id"),
     sa.Index("ix_members_org_email_key", "org_id", "email_key"),
     sa.Index("ix_members_org_seat_status", "org_id", "seat_status", "seat_since"),
-    sa.Index("ix_members_org_created", "org_id", "created_at", "id"),
+    # Pages walk it in (created_at, id) order; with deprovision_hold_id it also answers whether
+    # SCIM sees a member (seats/storage/deprovision_store.py VISIBLE_TO_IDP), so a list page's
+    # count reads the index alone, not every member row with its JSON.
+    sa.Index("ix_members_org_created", "org_id", "created_at", "id", "deprovision_hold_id"),
     sa.Index("ix_members_org_display_name", "org_id", "display_name"),
 )
 

@@ -3,15 +3,16 @@
 confirmed hold."""
 
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.clock import new_id, utcnow
 from seats.storage import deprovision_store
 from seats.storage.database import Database
 from seats.storage.deprovision_store import Hold, HoldState
 from seats.storage.tables import seat_ledger
+from tests.seats.plans import plan_of_last_statement
 from tests.seats.world import World
 
 HOUR = timedelta(hours=1)
@@ -89,33 +90,19 @@ async def test_the_window_count_reads_the_partial_index_alone(database: Database
     # The guard's query must spell the index's condition as the index does (migration 0011):
     # otherwise the planners scan the org's ledger, creates and all, at every deprovision.
     world = await World.create(database)
-    executed: list[tuple[str, Any]] = []
 
-    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        executed.append((statement, parameters))
+    async def window_counts(conn: AsyncConnection) -> None:
+        await deprovision_store.window_counts(
+            conn,
+            world.org_id,
+            window_start=utcnow() - HOUR,
+            deprovisioned_cap=500,
+            remaining_cap=2_501,
+        )
 
-    async with database.read() as conn:
-        sa.event.listen(conn.sync_engine, "before_cursor_execute", keep)
-        try:
-            await deprovision_store.window_counts(
-                conn,
-                world.org_id,
-                window_start=utcnow() - HOUR,
-                deprovisioned_cap=500,
-                remaining_cap=2_501,
-            )
-        finally:
-            sa.event.remove(conn.sync_engine, "before_cursor_execute", keep)
-        statement, parameters = executed[-1]
-        if database.is_sqlite:
-            plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            details = [row[-1] for row in plan]
-            expected = "USING INDEX ix_seat_ledger_deprovisions"
-        else:
-            # The tables are tiny: only a planner kept off sequential scans shows its choice.
-            await conn.exec_driver_sql("SET enable_seqscan = off")
-            plan = await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
-            details = [row[0] for row in plan]
-            await conn.exec_driver_sql("RESET enable_seqscan")
-            expected = "Index Only Scan using ix_seat_ledger_deprovisions"
+    details = await plan_of_last_statement(database, window_counts)
+    if database.is_sqlite:
+        expected = "USING INDEX ix_seat_ledger_deprovisions"
+    else:
+        expected = "Index Only Scan using ix_seat_ledger_deprovisions"
     assert any(expected in line for line in details), details

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.groups import create_group
 from seats.members import create_member
@@ -35,6 +36,7 @@ from seats.query import (
 from seats.storage.database import Database
 from seats.storage.group_queries import count_groups, list_groups
 from seats.storage.member_queries import count_members, list_members, member_sort_value
+from tests.seats.plans import plan_of_last_statement
 
 
 @dataclass
@@ -174,3 +176,19 @@ def test_a_comparison_the_kind_cannot_answer_is_refused_when_built(
 ) -> None:
     with pytest.raises(InvalidQuery):
         Comparison(attribute, op, value)  # type: ignore[arg-type]
+
+
+async def test_counting_the_users_scim_sees_reads_the_members_created_index_alone(
+    org: Org,
+) -> None:
+    # A SCIM list page counts the org's visible users for totalResults. Reading every member row
+    # (its JSON and all) for it made the page's cost grow with the table, not the index.
+    async def count_visible(conn: AsyncConnection) -> None:
+        await count_members(conn, org.org_id, None, include_held=False)
+
+    details = await plan_of_last_statement(org.database, count_visible)
+    if org.database.is_sqlite:
+        expected = "USING COVERING INDEX ix_members_org_created"
+    else:
+        expected = "Index Only Scan using ix_members_org_created"
+    assert any(expected in line for line in details), details

@@ -1,0 +1,35 @@
+"""The planners' choice for a storage statement, for tests that hold a hot query to its index."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from seats.storage.database import Database
+
+
+async def plan_of_last_statement(
+    database: Database, run: Callable[[AsyncConnection], Awaitable[Any]]
+) -> list[str]:
+    """The lines of the query plan of the last statement `run` executes in a read transaction."""
+    executed: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        executed.append((statement, parameters))
+
+    async with database.read() as conn:
+        sa.event.listen(conn.sync_engine, "before_cursor_execute", keep)
+        try:
+            await run(conn)
+        finally:
+            sa.event.remove(conn.sync_engine, "before_cursor_execute", keep)
+        statement, parameters = executed[-1]
+        if database.is_sqlite:
+            plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return [row[-1] for row in plan]
+        # The tables are tiny: only a planner kept off sequential scans shows its choice.
+        await conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        await conn.exec_driver_sql("RESET enable_seqscan")
+        return [row[0] for row in plan]
