@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from auth.key_encryption import KeyEncryptionError
 from auth.routes import PRODUCT_TOKENS, ProductTokens, create_auth_app, create_well_known_app
 from auth.tokens import TokenSettings
 from gateway.keys import DATABASE, SETTINGS
@@ -27,5 +28,12 @@ def add_product_token_routes(app: web.Application) -> None:
 
 async def _prepare_keys(app: web.Application) -> None:
     # A wrong or missing encryption key stops start-up here (KeyEncryptionError), not at the
-    # first token request.
-    await app[PRODUCT_TOKENS].prepare_keys()
+    # first token request. aiohttp cleans up after a failed start-up only when the runner's
+    # owner asks (run_app does, a test client or an embedding host may not), so what has
+    # started (the database's connections, the worker) is closed here; a second cleanup finds
+    # nothing left to close.
+    try:
+        await app[PRODUCT_TOKENS].prepare_keys()
+    except KeyEncryptionError:
+        await app.cleanup()
+        raise
