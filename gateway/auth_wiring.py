@@ -28,10 +28,9 @@ def add_product_token_routes(app: web.Application) -> None:
 
 async def _prepare_keys(app: web.Application) -> None:
     # A wrong or missing encryption key stops start-up here (KeyEncryptionError), not at the
-    # first token request. aiohttp cleans up after a failed start-up only when the runner's
-    # owner asks (run_app does, a test client or an embedding host may not), so what has
-    # started (the database's connections, the worker) is closed here; a second cleanup finds
-    # nothing left to close.
+    # first token request. aiohttp runs no cleanup after a failed start-up (neither run_app
+    # nor a test client), so what has started (the database's connections, the worker) is
+    # closed here; a host that cleans up again finds nothing left to close.
     try:
         await app[PRODUCT_TOKENS].prepare_keys()
     except KeyEncryptionError:

@@ -168,7 +168,7 @@ async def test_a_wrong_encryption_key_stops_start_up_naming_the_setting(
     refused = create_app(_with_keys(settings, generate_encryption_key()))
     with pytest.raises(KeyEncryptionError, match="SEATGATE_KEY_ENCRYPTION_KEYS"):
         await aiohttp_client(refused)
-    # The refused app closed what it had started; run_app's cleanup after it finds nothing.
+    # The refused app closed what it had started; a host's cleanup after it finds nothing.
     await refused.cleanup()
     with pytest.raises(KeyEncryptionError, match="SEATGATE_KEY_ENCRYPTION_KEYS is not set"):
         await aiohttp_client(create_app(_with_keys(settings, "")))
