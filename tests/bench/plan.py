@@ -15,6 +15,8 @@ BATCH = 100  # members added per PATCH
 FILTER_CHECKPOINT = 10_000  # a filter row is measured here too, when the run goes past it
 GROUP_SIZE = 10_000
 LIMITED_SEATS = 50_000  # the seat limit of the second org, which the limited-org row fills
+# The limited org's creates alternate with the unlimited org's in this many rounds.
+LIMITED_ROUNDS = 5
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,20 @@ def _table(header: list[str], lines: Iterable[list[str]]) -> list[str]:
     return out
 
 
-# Rows whose throughput is also divided by the same server's POST /Users row (issue 15: the
-# deprovisioning rows at least POST's throughput; the limited org the same figures as unlimited).
-_VERSUS_POST = ("limited_create", "delete", "deactivate")
+# Rows whose throughput is also divided by another row of the same server (issue 15: the
+# deprovisioning rows at least POST's throughput; the limited org the same figures as the
+# unlimited one's creates that alternated with its own), and that row's label.
+_VERSUS = {
+    "delete": ("create", "POST /Users"),
+    "deactivate": ("create", "POST /Users"),
+    "limited_create": ("unlimited_beside", "the unlimited org beside it"),
+}
 
 
-def _notes(result: Result, created: Result | None = None) -> str:
+def _notes(result: Result, versus: Result | None = None, label: str = "") -> str:
     notes = []
-    if created is not None and result.throughput and created.throughput:
-        notes.append(f"req/s ÷ POST /Users: {result.throughput / created.throughput:.2f}x")
+    if versus is not None and result.throughput and versus.throughput:
+        notes.append(f"req/s ÷ {label}: {result.throughput / versus.throughput:.2f}x")
     if result.note:
         notes.append(result.note)
     if result.stopped_by_time:
@@ -88,8 +93,8 @@ def step_table(plan: Plan, runs: dict[str, TargetRun]) -> list[str]:
             for name in _COMPARED:
                 mine = figures[name](result)
                 line += [_ratio(mine, None if b is None else figures[name](b)) for b in bases]
-            created = run.results.get("create") if key in _VERSUS_POST else None
-            line.append(_notes(result, created))
+            base, base_label = _VERSUS.get(key, ("", ""))
+            line.append(_notes(result, run.results.get(base), base_label))
             lines.append(line)
     return _table(header, lines)
 

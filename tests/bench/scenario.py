@@ -25,6 +25,7 @@ from tests.bench.plan import (
     BATCH,
     CREATE_CONCURRENCY,
     DEPROVISION_CONCURRENCY,
+    LIMITED_ROUNDS,
     LIMITED_SEATS,
     Plan,
 )
@@ -38,6 +39,7 @@ Able = Callable[[str], bool]
 NEEDS = {
     "create": "users",
     "limited_create": "limited",
+    "unlimited_beside": "limited",
     "delete": "deprovision",
     "deactivate": "deprovision",
     "feed": "feed",
@@ -57,6 +59,7 @@ def rows(plan: Plan) -> list[tuple[str, str]]:
     return [
         ("create", "POST /Users"),
         ("limited_create", f"POST /Users, an org with a seat limit of {LIMITED_SEATS:,}"),
+        ("unlimited_beside", "POST /Users, the unlimited org, alternating with the limited one"),
         ("delete", "DELETE /Users/{id}"),
         ("deactivate", "PATCH /Users/{id} active: false"),
         *([("feed", "GET /directory/v1/events, followed during POST /Users")] if plan.feed else []),
@@ -238,15 +241,45 @@ async def _groups(
 async def _limited_creates(
     http: aiohttp.ClientSession, s: Session, plan: Plan, run: TargetRun
 ) -> None:
-    """POST /Users into the second org, whose seat limit the creates stay below."""
-    log.info("%s: creating %d users in the limited org", s.key, plan.limited_creates)
-    limited = replace(s, scim_headers=s.limited_scim_headers or {})
-    users = steps.Users(plan.limited_creates)
-    created = await steps.create_users(
-        http, limited, users, plan.limited_creates, plan.create_seconds
+    """POST /Users into the second org, whose seat limit the creates stay below, in rounds
+    that alternate with as many creates into the unlimited org (which goes first flips every
+    round). Both run on the same database at the same size, so their ratio is what the seat
+    limit costs; the main creates' figure is an average over a database that grew from empty,
+    and every insert costs more in a bigger one."""
+    log.info(
+        "%s: %d creates into the limited org, alternating with as many into the unlimited one",
+        s.key,
+        plan.limited_creates,
     )
-    created.note = f"seat_limit {LIMITED_SEATS:,}"
-    run.results["limited_create"] = created
+    limited = replace(s, scim_headers=s.limited_scim_headers or {})
+    into_limited = steps.Users(plan.limited_creates)
+    # The unlimited org's users from past those the main creates and the deprovisioning steps
+    # use (_deprovision), so that none of their userNames is taken.
+    first = plan.users + 2 * plan.deprovisions
+    into_unlimited = steps.Users(first + plan.limited_creates)
+    into_unlimited.attempted = first
+    sides = [
+        ("limited_create", limited, into_limited, 0),
+        ("unlimited_beside", s, into_unlimited, first),
+    ]
+    chunk = -(-plan.limited_creates // LIMITED_ROUNDS)
+    deadline = time.monotonic() + plan.create_seconds
+    for round_ in range(1, LIMITED_ROUNDS + 1):
+        for row, session, users, start in sides if round_ % 2 else sides[::-1]:
+            if time.monotonic() >= deadline:
+                break
+            upto = start + min(round_ * chunk, plan.limited_creates)
+            leg = await steps.create_users(http, session, users, upto, deadline - time.monotonic())
+            so_far = run.results.get(row)
+            if so_far is None:
+                run.results[row] = leg
+            else:
+                so_far.merge(leg)
+    for row, _, _, _ in sides:
+        if (result := run.results.get(row)) is not None:
+            result.planned = plan.limited_creates
+    if (limited_result := run.results.get("limited_create")) is not None:
+        limited_result.note = f"seat_limit {LIMITED_SEATS:,}"
 
 
 async def _deprovision(
