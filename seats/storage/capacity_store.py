@@ -14,7 +14,6 @@ from seats.rules import Usage
 from seats.storage import seat_store
 from seats.storage.invite_store import PENDING
 from seats.storage.org_store import OrgLock
-from seats.storage.seat_store import PENDING_INVITE_COUNT
 from seats.storage.tables import UTCDateTime, capacity_changes, invites, orgs
 
 SCHEDULED, APPLIED, CANCELED = "scheduled", "applied", "canceled"
@@ -32,8 +31,9 @@ class CapacityChange:
 
 
 # Built once (a statement caches its compiled form): run by every seat-moving change, it
-# locks the org and asks whether anything fell due, and how many invites hold a seat, in the
-# same round trip; with the org row's seat counters, that is the usage a create decides on.
+# locks the org and asks whether anything fell due in the same round trip; with nothing due,
+# the locked row's counters (members seated and waiting, invites pending) are the usage a
+# create decides on.
 _LOCK_AND_FIND_DUE = OrgLock(
     sa.exists()
     .where(
@@ -49,7 +49,6 @@ _LOCK_AND_FIND_DUE = OrgLock(
         capacity_changes.c.effective_at <= sa.bindparam("now", type_=UTCDateTime()),
     )
     .label("changes_due"),
-    PENDING_INVITE_COUNT.label("pending_invites"),
 )
 
 
@@ -57,20 +56,18 @@ _LOCK_AND_FIND_DUE = OrgLock(
 class Locked:
     org: Org
     anything_due: bool  # an invite expiry or a scheduled change
-    # The seat usage as the locking statement saw it. None on PostgreSQL: there the statement's
-    # snapshot can predate its wait for the row lock, so an invite committed meanwhile would be
-    # missed (the locked org row itself, counters included, is read after the wait); ask in a
-    # statement of its own.
-    usage: Usage | None
+    # The seat usage from the locked org row's counters. On PostgreSQL the row is read after
+    # any wait for its lock, so what another transaction committed meanwhile is in it, where a
+    # count in the same statement would see the statement's older snapshot. Its invites are
+    # those pending, so it stands only while `anything_due` is False (no pending one expired).
+    usage: Usage
 
 
 async def lock_and_find_due(conn: AsyncConnection, org_id: str, *, now: datetime) -> Locked:
     """Lock the org (OrgLock) and say whether an invite expiry or a scheduled change fell due."""
     org, row = await _LOCK_AND_FIND_DUE.take(conn, {"org_id": org_id, "now": now})
-    usage = None
-    if conn.dialect.name == "sqlite":
-        usage = seat_store.usage_of_org_row(row, row["pending_invites"])
-    return Locked(org, bool(row["invites_due"] or row["changes_due"]), usage)
+    anything_due = bool(row["invites_due"] or row["changes_due"])
+    return Locked(org, anything_due, seat_store.usage_of_org_row(row))
 
 
 async def set_seat_limit(

@@ -66,12 +66,13 @@ async def usage(conn: AsyncConnection, org_id: str, *, now: datetime) -> Usage:
     return Usage(active=row[0], over_limit=row[1], pending_invites=row[2], capacity=row[3])
 
 
-def usage_of_org_row(org_row: Mapping[str, Any], pending_invites: int) -> Usage:
-    """The counts from an org row read in this transaction (its counters are current)."""
+def usage_of_org_row(org_row: Mapping[str, Any]) -> Usage:
+    """The counts from an org row locked in this transaction (its counters are current); its
+    pending invites include any that expired and were not yet marked so."""
     return Usage(
         active=org_row["seats_active"],
         over_limit=org_row["seats_over_limit"],
-        pending_invites=pending_invites,
+        pending_invites=org_row["invites_pending"],
         capacity=org_row["seat_limit"],
     )
 

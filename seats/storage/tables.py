@@ -90,6 +90,10 @@ orgs = sa.Table(
     # never written by the application.
     sa.Column("seats_active", sa.Integer, nullable=False, server_default="0"),
     sa.Column("seats_over_limit", sa.Integer, nullable=False, server_default="0"),
+    # Invites in status pending, expired or not (the org lock's statement asks separately
+    # whether one expired). Kept by triggers on invites (migration 0013), read with the locked
+    # row: on PostgreSQL a count in the lock's statement would predate its wait for the lock.
+    sa.Column("invites_pending", sa.Integer, nullable=False, server_default="0"),
     _created(),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from gateway.migrate import upgrade_async
 
 UPGRADE = "import sys; from gateway.migrate import upgrade; upgrade(sys.argv[1])"
-HEAD = "0012"
+HEAD = "0013"
 
 
 async def _version(url: str) -> str:

@@ -1,14 +1,17 @@
 """The org row's seat counters (orgs.seats_active, orgs.seats_over_limit, kept by triggers on
-members) always equal a count of the members they stand for: after any sequence of what the
-IdP, admins and billing do, and under concurrent writers sharing the database."""
+members; orgs.invites_pending, kept by triggers on invites) always equal a count of the members
+and invites they stand for: after any sequence of what the IdP, admins and billing do, and under
+concurrent writers sharing the database."""
 
 import asyncio
 import random
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from seats import assignment, capacity, invites, members, org_settings
+from seats.clock import utcnow
 from seats.errors import DomainError
 from seats.model import MemberDraft, SeatStatus
 from seats.storage.database import Database
@@ -41,6 +44,20 @@ async def counters_and_counts(database: Database, org_id: str) -> tuple[tuple[in
     async with database.read() as conn:
         row = (await conn.execute(query)).one()
     return (row[0], row[1]), (row[2], row[3])
+
+
+async def invites_pending_and_counted(database: Database, org_id: str) -> tuple[int, int]:
+    """(the org row's invites_pending, the org's invites in status pending counted)."""
+    counted = (
+        sa.select(sa.func.count())
+        .select_from(invite_rows)
+        .where(invite_rows.c.org_id == org_id, invite_rows.c.status == "pending")
+        .scalar_subquery()
+    )
+    query = sa.select(orgs.c.invites_pending, counted).where(orgs.c.id == org_id)
+    async with database.read() as conn:
+        row = (await conn.execute(query)).one()
+    return row[0], row[1]
 
 
 class RandomWalk:
@@ -155,14 +172,22 @@ async def test_after_every_step_of_a_random_walk_the_counters_equal_the_members_
 ) -> None:
     walk = RandomWalk(await World.create(database, seat_limit=6), random.Random(seed))
     seen: set[tuple[int, int]] = set()
+    invites_seen: set[int] = set()
     for step in range(STEPS):
         await walk.step()
         counters, counts = await counters_and_counts(database, walk.world.org_id)
         assert counters == counts, f"seed {seed}, step {step}"
         seen.add(counts)
-    # The walk went where the counters move: many seated, many waiting, and back.
+        invites_pending, invites_counted = await invites_pending_and_counted(
+            database, walk.world.org_id
+        )
+        assert invites_pending == invites_counted, f"seed {seed}, step {step}"
+        invites_seen.add(invites_counted)
+    # The walk went where the counters move: many seated, many waiting, and back; invites
+    # made and ended (revoked, accepted, taken over by the IdP's provisioning).
     assert max(active for active, _ in seen) >= 6 and max(over for _, over in seen) >= 3
     assert len(seen) >= 10
+    assert {0, 1} <= invites_seen
 
 
 async def test_each_org_counts_only_its_own_members(database: Database) -> None:
@@ -232,3 +257,36 @@ async def test_concurrent_creates_deactivations_and_deletes_from_two_gateways_ke
     assert counters == counts
     # 100 made, 30 gone or inactive: 30 seated, 40 waiting.
     assert counts == (30, 40)
+
+
+async def test_an_expired_invite_leaves_the_count_once_the_org_lock_marks_it_expired(
+    database: Database,
+) -> None:
+    world = await World.create(database, seat_limit=1)
+    await world.invite("gone@acme.test", now=utcnow() - timedelta(days=30))
+    # Still pending in its row until a seat decision settles what fell due.
+    assert await invites_pending_and_counted(database, world.org_id) == (1, 1)
+    someone = await world.add("someone@acme.test")
+    assert await invites_pending_and_counted(database, world.org_id) == (0, 0)
+    # The expired invite held no seat for the create to wait behind.
+    assert someone.seat_status is SeatStatus.ACTIVE
+
+
+async def test_a_create_that_waited_for_the_org_lock_takes_the_seat_of_an_invite_made_meanwhile(
+    gateways: list[Database],
+) -> None:
+    """On PostgreSQL the create's locking statement began before the invite committed: the
+    invite reaches it through the locked org row's counter, read after the wait."""
+    world = await World.create(gateways[0], seat_limit=1)
+    async with gateways[0].transaction() as conn:
+        await capacity.lock_for_seats(conn, world.org_id)
+        creating = asyncio.create_task(
+            World(gateways[1], world.org_id).add("ann@acme.test", email="ann@acme.test")
+        )
+        await asyncio.sleep(0.3)  # the create is under way, waiting for the org lock
+        invite = await invites.create_invite(conn, world.org_id, "ann@acme.test", actor="admin")
+    ann = await creating
+    assert ann.seat_status is SeatStatus.ACTIVE
+    async with gateways[0].read() as conn:
+        assert (await invites.get_invite(conn, world.org_id, invite.id)).status == "accepted"
+    assert await invites_pending_and_counted(gateways[0], world.org_id) == (0, 0)
