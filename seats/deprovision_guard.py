@@ -33,7 +33,13 @@ from seats.errors import NotFound
 from seats.events import DeprovisionHeld, DeprovisionHoldResolved
 from seats.model import Member, MemberDraft, Org, SeatStatus
 from seats.storage import deprovision_store
-from seats.storage.deprovision_store import HeldAction, HeldDeprovision, Hold, HoldState
+from seats.storage.deprovision_store import (
+    HeldAction,
+    HeldDeprovision,
+    Hold,
+    HoldState,
+    WindowCounts,
+)
 
 
 def is_deprovision(before: Member, draft: MemberDraft | None) -> bool:
@@ -60,21 +66,22 @@ async def hold_if_mass_deprovisioning(
         return False
     now = utcnow()
     limits = limits.for_org(org)
-    hold = await open_hold(conn, org.id)
-    if hold is None:
-        deprovisioned, remaining = await _window_counts(conn, org.id, limits, now)
+    counts = await _window_counts(conn, org.id, limits, now)
+    hold_id, held = counts.open_hold_id, counts.open_hold_held
+    if hold_id is None:
+        deprovisioned, remaining = counts.deprovisioned, counts.remaining
         if deprovisioned is None:
             # Fewer deprovisions than any that is held: the store did not count them.
             return False
         if not must_hold(limits, deprovisioned=deprovisioned, remaining=remaining, hold_open=False):
             return False
-        hold = await _open(conn, org.id, limits, deprovisioned, remaining, now)
+        hold_id = (await _open(conn, org.id, limits, deprovisioned, remaining, now)).id
     action = HeldAction.DELETE if draft is None else HeldAction.DEACTIVATE
     await deprovision_store.hold_member(
         conn,
         HeldDeprovision(
             member_id=before.id,
-            hold_id=hold.id,
+            hold_id=hold_id,
             org_id=org.id,
             action=action,
             draft=None if draft is None else asdict(draft),
@@ -82,8 +89,8 @@ async def hold_if_mass_deprovisioning(
             requested_at=now,
         ),
     )
-    event_log.record(conn, DeprovisionHeld(org.id, before.id, hold.id, action.value, actor))
-    await _count_in_alert(conn, org.id, hold.held + 1)
+    event_log.record(conn, DeprovisionHeld(org.id, before.id, hold_id, action.value, actor))
+    await _count_in_alert(conn, org.id, held + 1)
     return True
 
 
@@ -151,7 +158,8 @@ async def open_hold(conn: AsyncConnection, org_id: str) -> Hold | None:
 
 async def _window_counts(
     conn: AsyncConnection, org_id: str, limits: GuardLimits, now: datetime
-) -> tuple[int | None, int]:
+) -> WindowCounts:
+    # The open hold comes with the counts (one statement; none is counted while it is open).
     # A confirmed hold starts a new window (the store's query says so): the admin said those
     # deprovisions were meant.
     deprovisioned_cap, remaining_cap = counting_caps(limits)

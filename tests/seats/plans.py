@@ -19,15 +19,23 @@ async def plan_of_last_statement(
         executed.append((statement, parameters))
 
     async with database.read() as conn:
+        if database.is_sqlite:
+            # sqlite3 itself tells every statement, those run past SQLAlchemy included
+            # (seats/storage/inline_sqlite.py DirectStatement), with its parameters inlined.
+            sqlite = (await conn.get_raw_connection()).driver_connection._conn
+            sqlite.set_trace_callback(lambda statement: executed.append((statement, ())))
+            try:
+                await run(conn)
+            finally:
+                sqlite.set_trace_callback(None)
+            plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {executed[-1][0]}")
+            return [row[-1] for row in plan]
         sa.event.listen(conn.sync_engine, "before_cursor_execute", keep)
         try:
             await run(conn)
         finally:
             sa.event.remove(conn.sync_engine, "before_cursor_execute", keep)
         statement, parameters = executed[-1]
-        if database.is_sqlite:
-            plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            return [row[-1] for row in plan]
         # The tables are tiny: only a planner kept off sequential scans shows its choice.
         await conn.exec_driver_sql("SET enable_seqscan = off")
         plan = await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)

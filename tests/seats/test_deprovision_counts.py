@@ -1,6 +1,6 @@
 """The counts the mass-deprovisioning guard asks its rule with (seats/storage/deprovision_store.py
 `window_counts`): one statement, each count stopping at its cap, the window starting anew at a
-confirmed hold."""
+confirmed hold, no count taken while a hold is open."""
 
 from datetime import timedelta
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats.clock import new_id, utcnow
 from seats.storage import deprovision_store
 from seats.storage.database import Database
-from seats.storage.deprovision_store import Hold, HoldState
+from seats.storage.deprovision_store import HeldAction, HeldDeprovision, Hold, HoldState
 from seats.storage.tables import seat_ledger
 from tests.seats.plans import plan_of_last_statement
 from tests.seats.world import World
@@ -25,14 +25,25 @@ async def counts(
     remaining_cap: int | None = None,
     uncounted_below: int = 0,
 ) -> tuple[int | None, int]:
+    found = await window_counts(
+        world,
+        deprovisioned_cap=deprovisioned_cap,
+        remaining_cap=remaining_cap,
+        uncounted_below=uncounted_below,
+    )
+    assert found.open_hold_id is None
+    return found.deprovisioned, found.remaining
+
+
+async def window_counts(world: World, **caps: int | None) -> deprovision_store.WindowCounts:
     async with world.database.read() as conn:
         return await deprovision_store.window_counts(
             conn,
             world.org_id,
             window_start=utcnow() - HOUR,
-            deprovisioned_cap=deprovisioned_cap,
-            remaining_cap=remaining_cap,
-            uncounted_below=uncounted_below,
+            deprovisioned_cap=caps.get("deprovisioned_cap"),
+            remaining_cap=caps.get("remaining_cap"),
+            uncounted_below=caps.get("uncounted_below") or 0,
         )
 
 
@@ -69,6 +80,31 @@ async def test_a_confirmed_hold_starts_a_new_window(database: Database) -> None:
 
     await world.deactivate(people[2])
     assert await counts(world) == (1, 2)
+
+
+async def test_while_a_hold_is_open_it_comes_instead_of_the_counts(database: Database) -> None:
+    world = await World.create(database)
+    people = await world.add_many(3)
+    await world.delete(people[0])
+    async with database.transaction() as conn:
+        hold = Hold(new_id(), world.org_id, HoldState.OPEN, None, created_at=utcnow())
+        await deprovision_store.insert_hold(conn, hold)
+        held = HeldDeprovision(
+            people[1].id,
+            hold.id,
+            world.org_id,
+            HeldAction.DELETE,
+            draft=None,
+            actor="okta",
+            requested_at=utcnow(),
+        )
+        await deprovision_store.hold_member(conn, held)
+
+    found = await window_counts(world)
+
+    assert found == deprovision_store.WindowCounts(
+        open_hold_id=hold.id, open_hold_held=1, deprovisioned=None, remaining=0
+    )
 
 
 async def test_deprovisions_are_not_counted_while_the_ledger_is_smaller_than_asked(
