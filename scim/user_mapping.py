@@ -22,6 +22,7 @@ from scim2_models import (
     InvalidSyntaxException,
     InvalidValueException,
     Meta,
+    Name,
     ResponseParameters,
     User,
 )
@@ -35,6 +36,7 @@ from scim.schemas import (
     POLICY,
     SEAT_SCHEMA,
     USER_SCHEMA,
+    Email,
     SeatUser,
     UserResource,
 )
@@ -118,8 +120,25 @@ def user_from_payload(payload: Any, scim_ctx: Context) -> tuple[User[Any], Norma
 
 
 def user_from_member(member: Member) -> User[Any]:
-    """The stored resource as a model (DEFAULT context: it was validated when written)."""
+    """The stored resource as a model (DEFAULT context: it was validated when written). A
+    member who joined outside SCIM (an accepted invite) has no stored resource: SCIM shows its
+    columns, so that the IdP finds it by userName and a PATCH applies to what it shows."""
+    if not member.resource:
+        return _user_from_columns(member)
     return UserResource.model_validate(member.resource, scim_policy=POLICY)
+
+
+def _user_from_columns(member: Member) -> User[Any]:
+    named = member.given_name is not None or member.family_name is not None
+    return UserResource(
+        user_name=member.user_name,
+        external_id=member.external_id,
+        display_name=member.display_name,
+        name=Name(given_name=member.given_name, family_name=member.family_name) if named else None,
+        emails=[Email(value=member.email, primary=True)] if member.email else None,
+        user_type=member.user_type,
+        active=member.active,
+    )
 
 
 def _primary_email(user: User[Any]) -> str | None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import create_org, scim_headers_for
+from tests.helpers import ADMIN_HEADERS, create_org, scim_headers_for
 from tests.scim.support import (
     BASE,
     ENTERPRISE,
@@ -69,6 +69,39 @@ async def test_a_user_reads_back_as_it_was_created(
     read = await response.json(content_type=None)
     assert read == created
     assert read[ENTERPRISE] == {"department": "Eng"}
+
+
+async def test_a_member_who_accepted_an_invite_is_a_scim_user_the_idp_can_find_and_patch(
+    client: TestClient, org: dict[str, Any], scim: dict[str, str]
+) -> None:
+    invites = f"/admin/v1/orgs/{org['id']}/invites"
+    sent = await client.post(invites, json={"email": "ada@example.com"}, headers=ADMIN_HEADERS)
+    invite = await sent.json()
+    accepted = await client.post(
+        f"{invites}/{invite['id']}/accept", json={"display_name": "Ada"}, headers=ADMIN_HEADERS
+    )
+    member = await accepted.json()
+    read = await client.get(f"{BASE}/Users/{member['id']}", headers=scim)
+    user = await read.json(content_type=None)
+    assert (user["userName"], user["displayName"], user["active"]) == (
+        "ada@example.com",
+        "Ada",
+        True,
+    )
+    assert user["emails"] == [{"value": "ada@example.com", "primary": True}]
+    # Okta looks a user up by userName before it creates one.
+    found = await client.get(
+        f"{BASE}/Users", params={"filter": 'userName eq "ada@example.com"'}, headers=scim
+    )
+    assert (await found.json(content_type=None))["Resources"] == [user]
+    patched = await client.patch(
+        f"{BASE}/Users/{member['id']}",
+        json=patch_body({"op": "replace", "value": {"name": {"givenName": "Ada"}}}),
+        headers=scim,
+    )
+    assert patched.status == 200, await patched.text()
+    body = await patched.json(content_type=None)
+    assert (body["userName"], body["name"]) == ("ada@example.com", {"givenName": "Ada"})
 
 
 async def test_user_names_are_unique_per_org_case_insensitively(
