@@ -332,7 +332,7 @@ async def window_counts(
     entries than `uncounted_below` (its newest id is at least their number), the deprovisions
     are not counted at all: None (deprovision_rules.never_held_below).
     """
-    query, direct = _window_counts_query(deprovisioned_cap is not None, remaining_cap is not None)
+    statement = _window_counts_statement(deprovisioned_cap is not None, remaining_cap is not None)
     params = {
         "org_id": org_id,
         "window_start": window_start,
@@ -340,11 +340,8 @@ async def window_counts(
         "remaining_cap": remaining_cap,
         "uncounted_below": uncounted_below,
     }
-    if conn.dialect.name == "sqlite":
-        row = direct.first(conn, params)
-        assert row is not None, "the statement has one row whatever the org holds"
-    else:
-        row = (await conn.execute(query, params)).mappings().one()
+    row = await statement.first_on(conn, params)
+    assert row is not None, "the statement has one row whatever the org holds"
     deprovisioned = row["deprovisioned"]
     return WindowCounts(
         open_hold_id=row["open_hold_id"],
@@ -355,12 +352,10 @@ async def window_counts(
 
 
 @functools.cache
-def _window_counts_query(
-    deprovisioned_capped: bool, remaining_capped: bool
-) -> tuple[sa.Select[Any], DirectStatement]:
+def _window_counts_statement(deprovisioned_capped: bool, remaining_capped: bool) -> DirectStatement:
     """window_counts' statement, built once per kind of cap (a LIMIT NULL is not SQLite's),
-    and the same run by sqlite3 directly: every deprovision asks it, and SQLAlchemy's
-    execution path costs several times what SQLite takes to answer (about 10 us)."""
+    run on SQLite by sqlite3 directly: every deprovision asks it, and SQLAlchemy's execution
+    path costs several times what SQLite takes to answer (about 10 us)."""
     org_id = sa.bindparam("org_id", type_=sa.String())
     deactivated = SeatStatus.DEACTIVATED.value
     confirmed = (
@@ -420,7 +415,7 @@ def _window_counts_query(
         deprovisioned.label("deprovisioned"),
         sa.case((held, 0), else_=_count_of(remaining)).label("remaining"),
     ).select_from(one_row.outerjoin(hold, sa.true()))
-    return query, DirectStatement(query)
+    return DirectStatement(query)
 
 
 def _count_of(rows: sa.Select[Any]) -> sa.ScalarSelect[int]:

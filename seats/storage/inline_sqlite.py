@@ -126,6 +126,21 @@ class DirectStatement:
         sql = self._prepared(conn.dialect)
         _driver(conn).run_many(sql, [self._values(row) for row in rows])
 
+    async def first_on(
+        self, conn: AsyncConnection, parameters: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """`first` on SQLite; on another engine the same statement through SQLAlchemy."""
+        if conn.dialect.name == "sqlite":
+            return self.first(conn, parameters)
+        return (await conn.execute(self._statement, parameters)).mappings().first()
+
+    async def run_on(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> None:
+        """The statement once, by sqlite3 on SQLite, through SQLAlchemy elsewhere."""
+        if conn.dialect.name == "sqlite":
+            self.run_many(conn, [parameters])
+        else:
+            await conn.execute(self._statement, parameters)
+
     def _values(self, parameters: Mapping[str, Any]) -> list[Any]:
         values = [
             parameters[name] if required else parameters.get(name, default)
