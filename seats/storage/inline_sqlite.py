@@ -84,8 +84,10 @@ class InlineConnection(aiosqlite.Connection):
         self._conn.executemany(sql, rows)
 
     def run_query(self, sql: str, parameters: Sequence[Any]) -> tuple[Any, ...] | None:
-        """Execute a statement and return its first row, synchronously."""
-        return self._conn.execute(sql, parameters).fetchone()
+        """Execute a statement to its end and return its first row, synchronously (a write's
+        RETURNING left unfinished would keep the statement pending at COMMIT)."""
+        rows = self._conn.execute(sql, parameters).fetchall()
+        return rows[0] if rows else None
 
 
 _NO_PRIMARY_KEY_VALUE = r"Column '\w+\.id' is marked as a member of the primary key"
@@ -166,10 +168,11 @@ class DirectStatement:
                 )
                 for bind in binds
             ]
-            if isinstance(self._statement, sa.Select):
+            if isinstance(self._statement, sa.Select) or compiled.effective_returning:
+                # A SELECT's columns, or a write's RETURNING.
                 self._results = [
                     (column.key, _processor(column.type, dialect, bind=False))
-                    for column in self._statement.selected_columns
+                    for column in self._statement.exported_columns  # type: ignore[attr-defined]
                 ]
             self._sql = compiled.string
         return self._sql

@@ -198,6 +198,49 @@ async def test_a_patch_that_changes_nothing_writes_nothing(
     assert response.headers["ETag"] == 'W/"1"'
 
 
+async def test_one_patch_body_sent_for_many_users_applies_to_each_as_if_sent_alone(
+    client: TestClient, scim: dict[str, str]
+) -> None:
+    # IdPs send one body to every user they change: the gateway validates it once and keeps
+    # it (scim/users.py patch_op), so nothing of one user's patch may leak into the next one.
+    body = patch_body(
+        {
+            "op": "add",
+            "path": "emails",
+            "value": [{"value": "shared@example.com", "type": "home", "primary": True}],
+        },
+        {"op": "replace", "value": {"active": False}},
+    )
+    answers = []
+    for name in ("first", "second", "third"):
+        created = await create_user(
+            client,
+            scim,
+            f"{name}@example.com",
+            emails=[{"value": f"{name}@example.com", "type": "work", "primary": True}],
+        )
+        response = await client.patch(f"{BASE}/Users/{created['id']}", json=body, headers=scim)
+        assert response.status == 200, await response.text()
+        answers.append(await response.json(content_type=None))
+
+    for name, answer in zip(("first", "second", "third"), answers, strict=True):
+        assert answer["active"] is False
+        assert answer["emails"] == [
+            {"value": f"{name}@example.com", "type": "work", "primary": False},
+            {"value": "shared@example.com", "type": "home", "primary": True},
+        ]
+
+
+async def test_a_refused_patch_body_is_refused_every_time_it_is_sent(
+    client: TestClient, scim: dict[str, str]
+) -> None:
+    created = await create_user(client, scim, "refused@example.com")
+    body = patch_body({"op": "remove"})
+    for _ in range(2):
+        response = await client.patch(f"{BASE}/Users/{created['id']}", json=body, headers=scim)
+        await scim_error(response, 400, "noTarget")
+
+
 async def test_delete_answers_204_and_the_user_is_gone(
     client: TestClient, scim: dict[str, str]
 ) -> None:
