@@ -152,6 +152,9 @@ groups = sa.Table(
     sa.Column("external_id", sa.String(512), nullable=True),
     sa.Column("resource", Json, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # Its direct members (rows of group_members), kept by triggers (migration 0014): whether a
+    # group is too big to list in a PATCH answer is read here, not by walking its members.
+    sa.Column("member_count", sa.Integer, nullable=False, server_default="0"),
     _created(),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint("org_id", "display_name_key"),

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from gateway.migrate import upgrade_async
 
 UPGRADE = "import sys; from gateway.migrate import upgrade; upgrade(sys.argv[1])"
-HEAD = "0013"
+HEAD = "0014"
 
 
 async def _version(url: str) -> str:

@@ -18,6 +18,7 @@ from seats.storage import membership_store
 from seats.storage.database import Database
 from seats.storage.group_queries import list_groups
 from seats.storage.tables import group_members as group_members_table
+from seats.storage.tables import groups as groups_table
 from seats.storage.tables import members as members_table
 
 
@@ -260,3 +261,40 @@ async def insert_users(conn: AsyncConnection, org_id: str, count: int) -> list[s
         chunk = rows[start : start + INSERT_ROWS_PER_STATEMENT]
         await conn.execute(members_table.insert().values(chunk))
     return [row["id"] for row in rows]
+
+
+async def _kept_and_counted(conn: AsyncConnection, org_id: str) -> dict[str, tuple[int, int]]:
+    """Each group's kept member_count beside a count of its rows in group_members."""
+    counted = (
+        sa.select(sa.func.count())
+        .where(group_members_table.c.group_id == groups_table.c.id)
+        .scalar_subquery()
+    )
+    rows = await conn.execute(
+        sa.select(groups_table.c.display_name, groups_table.c.member_count, counted).where(
+            groups_table.c.org_id == org_id
+        )
+    )
+    return {name: (kept, count) for name, kept, count in rows}
+
+
+async def test_the_member_count_on_the_group_row_follows_every_change_of_its_members(
+    database: Database,
+) -> None:
+    org_id, (ann, bob, cy, dee) = await _org_with_users(database, "ann", "bob", "cy", "dee")
+    async with database.transaction() as conn:
+        eng = await groups.create_group(conn, org_id, GroupDraft("Eng"), [ann, bob])
+        ops = await groups.create_group(conn, org_id, GroupDraft("Ops"), [bob, cy])
+        await groups.add_members(conn, org_id, eng.id, [ann, cy, ops.id])  # ann is in already
+        await groups.remove_members(conn, org_id, eng.id, [bob, "not-a-member"])
+        assert await _kept_and_counted(conn, org_id) == {"Eng": (3, 3), "Ops": (2, 2)}
+    async with database.transaction() as conn:
+        await groups.replace_members(conn, org_id, ops.id, [cy, dee, ann])
+        await delete_member(conn, org_id, cy, actor="test")  # in both groups
+        assert await _kept_and_counted(conn, org_id) == {"Eng": (2, 2), "Ops": (2, 2)}
+    async with database.transaction() as conn:
+        await groups.delete_group(conn, org_id, ops.id)  # a member of Eng
+        assert await _kept_and_counted(conn, org_id) == {"Eng": (1, 1)}
+        empty = MembershipChange(MembershipAction.REMOVE_ALL, ())
+        await groups.update_group(conn, org_id, eng.id, membership=[empty])
+        assert await _kept_and_counted(conn, org_id) == {"Eng": (0, 0)}
