@@ -36,11 +36,12 @@ def _table(header: list[str], lines: Iterable[list[str]]) -> list[str]:
 
 
 # Rows whose throughput is also divided by another row of the same server (issue 15: the
-# deprovisioning rows at least POST's throughput; the limited org the same figures as the
-# unlimited one's creates that alternated with its own), and that row's label.
+# deprovisioning rows at least the throughput of the POST /Users of their users, just before
+# them; the limited org the same figures as the unlimited one's creates that alternated with
+# its own), and that row's label.
 _VERSUS = {
-    "delete": ("create", "POST /Users"),
-    "deactivate": ("create", "POST /Users"),
+    "delete": ("delete_creates", "its users' POST /Users"),
+    "deactivate": ("deactivate_creates", "its users' POST /Users"),
     "limited_create": ("unlimited_beside", "the unlimited org beside it"),
 }
 

@@ -41,7 +41,9 @@ NEEDS = {
     "limited_create": "limited",
     "unlimited_beside": "limited",
     "delete": "deprovision",
+    "delete_creates": "deprovision",
     "deactivate": "deprovision",
+    "deactivate_creates": "deprovision",
     "feed": "feed",
     "filter": "reads",
     "list": "reads",
@@ -60,7 +62,9 @@ def rows(plan: Plan) -> list[tuple[str, str]]:
         ("create", "POST /Users"),
         ("limited_create", f"POST /Users, an org with a seat limit of {LIMITED_SEATS:,}"),
         ("unlimited_beside", "POST /Users, the unlimited org, alternating with the limited one"),
+        ("delete_creates", "POST /Users, the users DELETE then removes"),
         ("delete", "DELETE /Users/{id}"),
+        ("deactivate_creates", "POST /Users, the users PATCH then deactivates"),
         ("deactivate", "PATCH /Users/{id} active: false"),
         *([("feed", "GET /directory/v1/events, followed during POST /Users")] if plan.feed else []),
         *[(f"filter@{n}", f"GET /Users?filter=userName eq, {n:,} users") for n in plan.checkpoints],
@@ -285,14 +289,17 @@ async def _limited_creates(
 async def _deprovision(
     http: aiohttp.ClientSession, s: Session, plan: Plan, run: TargetRun, able: Able
 ) -> None:
-    """DELETE, then PATCH active: false, each over users created for it (after every other
-    step, so that they change no other row)."""
+    """DELETE, then PATCH active: false, each over users created for it just before (after
+    every other step, so that they change no other row). Those creates are measured too: a
+    step's throughput is compared with theirs, taken on the same database, where the main
+    creates' average is over a database growing from empty."""
     first = plan.users
     for row, measure in (("delete", steps.delete_users), ("deactivate", steps.deactivate_users)):
         if not able(row):
             continue
         log.info("%s: %s of %d users", s.key, row, plan.deprovisions)
-        ids = await steps.users_for(http, s, first, plan.deprovisions, plan.create_seconds)
+        ids, creates = await steps.users_for(http, s, first, plan.deprovisions, plan.create_seconds)
+        run.results[f"{row}_creates"] = creates
         first += plan.deprovisions
         if not ids:
             run.results[row] = load.failed(

@@ -82,13 +82,14 @@ async def create_users(
 
 async def users_for(
     http: aiohttp.ClientSession, s: Session, first: int, count: int, time_limit: float
-) -> list[str]:
-    """Unmeasured creates of users `first` .. `first + count - 1` for a step that uses them up
-    (DELETE, deactivation): the ids of those created."""
+) -> tuple[list[str], Result]:
+    """Creates of users `first` .. `first + count - 1` for a step that uses them up (DELETE,
+    deactivation): the ids of those created, and the creates' figures (the POST /Users that
+    step is compared with, on the database as that step finds it)."""
     users = Users(first + count)
     users.attempted = first
-    await create_users(http, s, users, first + count, time_limit)
-    return [str(users.ids[i]) for i in users.created()]
+    result = await create_users(http, s, users, first + count, time_limit)
+    return [str(users.ids[i]) for i in users.created()], result
 
 
 async def delete_users(
