@@ -8,7 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import event_log, seating
 from seats.clock import new_id, utcnow
-from seats.deprovision_guard import as_seen_by_idp, hold_if_mass_deprovisioning
+from seats.deprovision_guard import (
+    as_seen_by_idp,
+    hold_if_mass_deprovisioning,
+    member_under_guard,
+)
 from seats.deprovision_rules import GuardLimits
 from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
 from seats.events import MemberCreated, MemberDeleted, MemberUpdated
@@ -16,6 +20,7 @@ from seats.group_members import remove_from_all_groups
 from seats.identifiers import fold
 from seats.model import Member, MemberDraft, Org, SeatStatus
 from seats.storage import member_store
+from seats.storage.deprovision_store import WindowCounts
 
 
 async def get_member(
@@ -90,9 +95,9 @@ async def replace_member(
     mass-deprovisioning threshold is held instead, and the member returned as the IdP asked
     for it (seats/deprovision_guard.py says what becomes of requests about held members)."""
     org = await seating.lock_for_seats(conn, org_id)
-    before = await get_member(conn, org_id, member_id)
+    before, counts = await _member_to_write(conn, org, member_id, guard)
     _check_version(before, if_version)
-    return await _write(conn, org, before, draft, actor=actor, guard=guard)
+    return await _write(conn, org, before, draft, actor=actor, guard=guard, counts=counts)
 
 
 async def patch_member(
@@ -109,7 +114,7 @@ async def patch_member(
     the member is returned as it is): a SCIM PATCH, the member read once, under the org lock.
     Otherwise as `replace_member`."""
     org = await seating.lock_for_seats(conn, org_id)
-    before = await get_member(conn, org_id, member_id)
+    before, counts = await _member_to_write(conn, org, member_id, guard)
     seen = await as_seen_by_idp(conn, before)
     if seen is None:
         raise NotFound(f"user {member_id} not found")
@@ -117,7 +122,7 @@ async def patch_member(
     draft = patched(seen)
     if draft is None:
         return seen
-    return await _write(conn, org, before, draft, actor=actor, guard=guard)
+    return await _write(conn, org, before, draft, actor=actor, guard=guard, counts=counts)
 
 
 async def _write(
@@ -128,10 +133,11 @@ async def _write(
     *,
     actor: str,
     guard: GuardLimits | None,
+    counts: WindowCounts | None,
 ) -> Member:
     """replace_member's write of `draft` over `before`, the org locked."""
     if guard is not None and await hold_if_mass_deprovisioning(
-        conn, org, before, draft, limits=guard, actor=actor
+        conn, org, before, draft, limits=guard, actor=actor, counts=counts
     ):
         return replace(before, **asdict(draft))
     if draft == draft_of(before):
@@ -177,10 +183,10 @@ async def delete_member(
     """Delete the member; with `guard` (the IdP's requests), a deletion past the
     mass-deprovisioning threshold, or of a member already held, is held instead."""
     org = await seating.lock_for_seats(conn, org_id)
-    before = await get_member(conn, org_id, member_id)
+    before, counts = await _member_to_write(conn, org, member_id, guard)
     _check_version(before, if_version)
     if guard is not None and await hold_if_mass_deprovisioning(
-        conn, org, before, None, limits=guard, actor=actor
+        conn, org, before, None, limits=guard, actor=actor, counts=counts
     ):
         return
     # The member row goes first: on PostgreSQL a concurrent group add holds it FOR KEY SHARE
@@ -190,6 +196,19 @@ async def delete_member(
     await remove_from_all_groups(conn, org_id, member_id)
     event_log.record(conn, MemberDeleted(org_id, before))
     await seating.after_member_written(conn, org, before, None, actor=actor)
+
+
+async def _member_to_write(
+    conn: AsyncConnection, org: Org, member_id: str, guard: GuardLimits | None
+) -> tuple[Member, WindowCounts | None]:
+    """The member a change is about, read under the org lock; with `guard`, in the same round
+    trip, the counts the guard asks its rule with should the change deprovision it."""
+    if guard is None:
+        return await get_member(conn, org.id, member_id), None
+    member, counts = await member_under_guard(conn, org, member_id, limits=guard)
+    if member is None:
+        raise NotFound(f"user {member_id} not found")
+    return member, counts
 
 
 def _check_version(member: Member, if_version: int | None) -> None:

@@ -4,6 +4,7 @@ counts the guard's rule is asked with. Tables share the MetaData of tables.py.
 """
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -12,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from seats.model import SeatStatus
+from seats.model import Member, SeatStatus
 from seats.storage.inline_sqlite import DirectStatement
+from seats.storage.member_store import to_member
 from seats.storage.tables import (
     COUNTED_DEPROVISIONS,
     Json,
@@ -332,16 +334,60 @@ async def window_counts(
     entries than `uncounted_below` (its newest id is at least their number), the deprovisions
     are not counted at all: None (deprovision_rules.never_held_below).
     """
-    statement = _window_counts_statement(deprovisioned_cap is not None, remaining_cap is not None)
-    params = {
+    statement = _window_counts_statement(
+        deprovisioned_cap is not None, remaining_cap is not None, with_member=False
+    )
+    row = await statement.first_on(
+        conn,
+        _count_parameters(org_id, window_start, deprovisioned_cap, remaining_cap, uncounted_below),
+    )
+    assert row is not None, "the statement has one row whatever the org holds"
+    return _window_counts_of(row)
+
+
+async def member_and_window_counts(
+    conn: AsyncConnection,
+    org_id: str,
+    member_id: str,
+    *,
+    window_start: datetime,
+    deprovisioned_cap: int | None,
+    remaining_cap: int | None,
+    uncounted_below: int = 0,
+) -> tuple[Member | None, WindowCounts]:
+    """The member by id and `window_counts`, in one round trip: a guarded DELETE or PATCH asks
+    both under the org lock, and each round trip there is time the lock is held. The counts are
+    taken only for a member that can be deprovisioned (neither deactivated nor held; otherwise
+    `deprovisioned` is None and `remaining` 0)."""
+    statement = _window_counts_statement(
+        deprovisioned_cap is not None, remaining_cap is not None, with_member=True
+    )
+    parameters = _count_parameters(
+        org_id, window_start, deprovisioned_cap, remaining_cap, uncounted_below
+    )
+    row = await statement.first_on(conn, {**parameters, "member_id": member_id})
+    assert row is not None, "the statement has one row whatever the org holds"
+    member = None if row["id"] is None else to_member(row)
+    return member, _window_counts_of(row)
+
+
+def _count_parameters(
+    org_id: str,
+    window_start: datetime,
+    deprovisioned_cap: int | None,
+    remaining_cap: int | None,
+    uncounted_below: int,
+) -> dict[str, Any]:
+    return {
         "org_id": org_id,
         "window_start": window_start,
         "deprovisioned_cap": deprovisioned_cap,
         "remaining_cap": remaining_cap,
         "uncounted_below": uncounted_below,
     }
-    row = await statement.first_on(conn, params)
-    assert row is not None, "the statement has one row whatever the org holds"
+
+
+def _window_counts_of(row: Mapping[str, Any]) -> WindowCounts:
     deprovisioned = row["deprovisioned"]
     return WindowCounts(
         open_hold_id=row["open_hold_id"],
@@ -352,10 +398,13 @@ async def window_counts(
 
 
 @functools.cache
-def _window_counts_statement(deprovisioned_capped: bool, remaining_capped: bool) -> DirectStatement:
-    """window_counts' statement, built once per kind of cap (a LIMIT NULL is not SQLite's),
-    run on SQLite by sqlite3 directly: every deprovision asks it, and SQLAlchemy's execution
-    path costs several times what SQLite takes to answer (about 10 us)."""
+def _window_counts_statement(
+    deprovisioned_capped: bool, remaining_capped: bool, *, with_member: bool
+) -> DirectStatement:
+    """window_counts' statement (`with_member`: member_and_window_counts'), built once per kind
+    of cap (a LIMIT NULL is not SQLite's), run on SQLite by sqlite3 directly: every deprovision
+    asks it, and SQLAlchemy's execution path costs several times what SQLite takes to answer
+    (about 10 us)."""
     org_id = sa.bindparam("org_id", type_=sa.String())
     deactivated = SeatStatus.DEACTIVATED.value
     confirmed = (
@@ -403,18 +452,36 @@ def _window_counts_statement(deprovisioned_capped: bool, remaining_capped: bool)
         .limit(1)
         .subquery("open_hold")
     )
-    held = hold.c.id.is_not(None)
+    uncounted = hold.c.id.is_not(None)
+    rows = one_row.outerjoin(hold, sa.true())
+    member_columns: list[sa.ColumnElement[Any]] = []
+    if with_member:
+        member = (
+            sa.select(members)
+            .where(members.c.org_id == org_id, members.c.id == sa.bindparam("member_id"))
+            .subquery("member")
+        )
+        rows = rows.outerjoin(member, sa.true())
+        member_columns = list(member.c)
+        # Nothing to count for a member that is not there, already deactivated or held.
+        uncounted = sa.or_(
+            uncounted,
+            member.c.id.is_(None),
+            member.c.seat_status == deactivated,
+            member.c.deprovision_hold_id.is_not(None),
+        )
     # A CASE evaluates the branch it takes: no count runs while a hold is open, nor the
     # deprovisions' while the bound settles it.
     deprovisioned = sa.case(
-        (held, None), (ledger_bound < uncounted_below, None), else_=_count_of(gone)
+        (uncounted, None), (ledger_bound < uncounted_below, None), else_=_count_of(gone)
     )
     query = sa.select(
         hold.c.id.label("open_hold_id"),
         hold.c.held.label("open_hold_held"),
         deprovisioned.label("deprovisioned"),
-        sa.case((held, 0), else_=_count_of(remaining)).label("remaining"),
-    ).select_from(one_row.outerjoin(hold, sa.true()))
+        sa.case((uncounted, 0), else_=_count_of(remaining)).label("remaining"),
+        *member_columns,
+    ).select_from(rows)
     return DirectStatement(query)
 
 

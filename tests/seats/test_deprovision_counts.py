@@ -1,6 +1,7 @@
 """The counts the mass-deprovisioning guard asks its rule with (seats/storage/deprovision_store.py
 `window_counts`): one statement, each count stopping at its cap, the window starting anew at a
-confirmed hold, no count taken while a hold is open."""
+confirmed hold, no count taken while a hold is open; and the member a deprovision is about read
+with them (`member_and_window_counts`)."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.clock import new_id, utcnow
+from seats.model import Member, SeatStatus
 from seats.storage import deprovision_store
 from seats.storage.database import Database
 from seats.storage.deprovision_store import HeldAction, HeldDeprovision, Hold, HoldState
@@ -142,3 +144,46 @@ async def test_the_window_count_reads_the_partial_index_alone(database: Database
     else:
         expected = "Index Only Scan using ix_seat_ledger_deprovisions"
     assert any(expected in line for line in details), details
+
+
+async def member_and_counts(
+    world: World, member_id: str
+) -> tuple[Member | None, deprovision_store.WindowCounts]:
+    async with world.database.read() as conn:
+        return await deprovision_store.member_and_window_counts(
+            conn,
+            world.org_id,
+            member_id,
+            window_start=utcnow() - HOUR,
+            deprovisioned_cap=None,
+            remaining_cap=None,
+        )
+
+
+async def test_a_member_that_can_be_deprovisioned_comes_with_the_counts_in_one_statement(
+    database: Database,
+) -> None:
+    world = await World.create(database)
+    people = await world.add_many(4)
+    await world.delete(people[0])
+
+    member, found = await member_and_counts(world, people[1].id)
+
+    assert member is not None and member.id == people[1].id
+    assert member.user_name == people[1].user_name
+    assert found == await window_counts(world)
+    assert (found.deprovisioned, found.remaining) == (1, 3)
+
+
+async def test_a_deactivated_or_unknown_member_comes_without_counts(database: Database) -> None:
+    world = await World.create(database)
+    people = await world.add_many(3)
+    await world.deactivate(people[0])
+
+    deactivated, uncounted = await member_and_counts(world, people[0].id)
+    unknown, none_counted = await member_and_counts(world, new_id())
+
+    assert deactivated is not None and deactivated.seat_status is SeatStatus.DEACTIVATED
+    assert (uncounted.deprovisioned, uncounted.remaining) == (None, 0)
+    assert unknown is None
+    assert (none_counted.deprovisioned, none_counted.remaining) == (None, 0)
