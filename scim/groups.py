@@ -146,7 +146,7 @@ async def _members_if_shown(
     back, and listing 100,000 of them would cost a PATCH that changed one its whole time)."""
     if not mapping.member_keys(selection):
         return None
-    if at_most is not None and await membership_store.has_more_than(conn, group.id, at_most):
+    if at_most is not None and group.member_count > at_most:
         return None
     return (await membership_store.members_of(conn, context.org_id, [group.id]))[group.id]
 

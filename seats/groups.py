@@ -71,7 +71,7 @@ async def create_group(
     event_log.record(conn, GroupCreated(org_id, group))
     added, _ = await group_members.add(conn, org_id, group.id, member_ids, displays)
     _record_membership(conn, org_id, group.id, MembershipDelta(added=dict.fromkeys(added)))
-    return group
+    return replace(group, member_count=len(added))
 
 
 @dataclass(frozen=True)
@@ -140,9 +140,9 @@ async def change_group(
     if not renamed and not delta:
         return GroupChange(before, skipped)
     now = utcnow()
-    await group_store.bump_versions(conn, [group_id], now=now)
+    member_count = await group_store.bump_version(conn, group_id, now=now)
     # The row as just written, without reading it back.
-    after = replace(after, version=before.version + 1, updated_at=now)
+    after = replace(after, version=before.version + 1, updated_at=now, member_count=member_count)
     if renamed:
         event_log.record(conn, GroupUpdated(org_id, after))
     _record_membership(conn, org_id, group_id, delta)

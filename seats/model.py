@@ -106,6 +106,8 @@ class Group:
     version: int
     created_at: datetime
     updated_at: datetime
+    # Its direct members, as the row's counter keeps them (migration 0014).
+    member_count: int
 
 
 @dataclass(frozen=True)

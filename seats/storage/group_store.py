@@ -28,6 +28,12 @@ _BUMP_VERSIONS = (
     .where(groups.c.id.in_(sa.bindparam("group_ids", expanding=True)))
     .values(version=groups.c.version + 1, updated_at=sa.bindparam("now", type_=UTCDateTime()))
 )
+_BUMP_VERSION = (
+    groups.update()
+    .where(groups.c.id == sa.bindparam("group_id"))
+    .values(version=groups.c.version + 1, updated_at=sa.bindparam("now", type_=UTCDateTime()))
+    .returning(groups.c.member_count)
+)
 
 
 async def group_by_id(
@@ -58,6 +64,7 @@ async def insert_group(
         "version": 1,
         "created_at": now,
         "updated_at": now,
+        "member_count": 0,
     }
     await _write(conn, groups.insert().values(values))
     return to_group(values)
@@ -82,6 +89,13 @@ async def bump_versions(conn: AsyncConnection, group_ids: Sequence[str], *, now:
     """Move the version (the SCIM ETag) of these groups by one."""
     if group_ids:
         await conn.execute(_BUMP_VERSIONS, {"group_ids": list(group_ids), "now": now})
+
+
+async def bump_version(conn: AsyncConnection, group_id: str, *, now: datetime) -> int:
+    """Move the group's version by one; its member count as the triggers left it (this
+    transaction's membership writes included), read by the same statement."""
+    result = await conn.execute(_BUMP_VERSION, {"group_id": group_id, "now": now})
+    return result.scalar_one()
 
 
 async def _write(conn: AsyncConnection, statement: sa.Executable) -> None:
@@ -115,4 +129,5 @@ def to_group(row: Mapping[str, Any]) -> Group:
         version=row["version"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        member_count=row["member_count"],
     )

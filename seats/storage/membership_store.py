@@ -167,14 +167,6 @@ async def member_ids(conn: AsyncConnection, org_id: str, group_id: str) -> set[s
     return set(result.scalars())
 
 
-async def has_more_than(conn: AsyncConnection, group_id: str, count: int) -> bool:
-    """Whether the group has more than `count` direct members, from the count its row keeps
-    (migration 0014): walking `count` entries of the primary key cost about 0.5 ms at 1,000 on
-    PostgreSQL before a vacuum had marked the freshly written pages all-visible."""
-    query = sa.select(groups.c.member_count > count).where(groups.c.id == group_id)
-    return bool((await conn.execute(query)).scalar_one())
-
-
 async def count_members(conn: AsyncConnection, org_id: str, group_id: str) -> int:
     return (
         await conn.execute(

@@ -524,6 +524,11 @@ async def test_a_patch_on_a_group_beyond_the_response_limit_answers_without_its_
     assert "members" not in body and body["displayName"] == "Eng"
     assert body["meta"]["version"] == 'W/"3"'
     assert await member_ids(client, scim, group["id"]) == {ann, bob, cy}
+    remove = {"op": "remove", "path": f'members[value eq "{cy}"]'}
+    body = await (await client.patch(url, json=patch_body(remove), headers=scim)).json(
+        content_type=None
+    )
+    assert {entry["value"] for entry in body["members"]} == {ann, bob}
 
 
 async def test_deleting_a_user_takes_it_out_of_its_groups_and_moves_their_etags(

@@ -285,9 +285,13 @@ async def test_the_member_count_on_the_group_row_follows_every_change_of_its_mem
     async with database.transaction() as conn:
         eng = await groups.create_group(conn, org_id, GroupDraft("Eng"), [ann, bob])
         ops = await groups.create_group(conn, org_id, GroupDraft("Ops"), [bob, cy])
-        await groups.add_members(conn, org_id, eng.id, [ann, cy, ops.id])  # ann is in already
-        await groups.remove_members(conn, org_id, eng.id, [bob, "not-a-member"])
+        added = await groups.add_members(conn, org_id, eng.id, [ann, cy, ops.id])  # ann is in
+        removed = await groups.remove_members(conn, org_id, eng.id, [bob, "not-a-member"])
+        unchanged = await groups.add_members(conn, org_id, eng.id, [ann])
         assert await _kept_and_counted(conn, org_id) == {"Eng": (3, 3), "Ops": (2, 2)}
+        # Each change answers with the count as the change left it.
+        assert (eng.member_count, added.member_count, removed.member_count) == (2, 4, 3)
+        assert unchanged.member_count == 3
     async with database.transaction() as conn:
         await groups.replace_members(conn, org_id, ops.id, [cy, dee, ann])
         await delete_member(conn, org_id, cy, actor="test")  # in both groups
