@@ -16,7 +16,6 @@ hold (the IdP undid its own mistake), and a hold left empty so closes as rejecte
 
 from dataclasses import asdict, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -58,19 +57,17 @@ async def hold_if_mass_deprovisioning(
     *,
     limits: GuardLimits,
     actor: str,
-    counts: WindowCounts | None = None,
+    counts: WindowCounts,
 ) -> bool:
     """Whether the deprovision of `before` (deletion when `draft` is None) is held; if so it
     is recorded in the org's open hold. The caller holds the org lock. `counts`: as
-    `member_under_guard` read them with `before`, nothing written since (None: read them)."""
+    `member_under_guard` read them with `before`, nothing written since."""
     if before.deprovision_hold_id is not None:
         return await _already_held(conn, before, draft, actor=actor)
     if not is_deprovision(before, draft):
         return False
     now = utcnow()
     limits = limits.for_org(org)
-    if counts is None:
-        counts = await deprovision_store.window_counts(conn, org.id, **_count_terms(limits, now))
     hold_id, held = counts.open_hold_id, counts.open_hold_held
     if hold_id is None:
         deprovisioned, remaining = counts.deprovisioned, counts.remaining
@@ -165,22 +162,20 @@ async def member_under_guard(
 ) -> tuple[Member | None, WindowCounts]:
     """The member by id, with the counts `hold_if_mass_deprovisioning` asks its rule with if
     it is one that can be deprovisioned: one round trip under the org lock instead of two."""
-    return await deprovision_store.member_and_window_counts(
-        conn, org.id, member_id, **_count_terms(limits.for_org(org), utcnow())
-    )
-
-
-def _count_terms(limits: GuardLimits, now: datetime) -> dict[str, Any]:
     # The open hold comes with the counts (one statement; none is counted while it is open).
     # A confirmed hold starts a new window (the store's query says so): the admin said those
     # deprovisions were meant.
+    limits = limits.for_org(org)
     deprovisioned_cap, remaining_cap = counting_caps(limits)
-    return {
-        "window_start": now - limits.window,
-        "deprovisioned_cap": deprovisioned_cap,
-        "remaining_cap": remaining_cap,
-        "uncounted_below": never_held_below(limits),
-    }
+    return await deprovision_store.member_and_window_counts(
+        conn,
+        org.id,
+        member_id,
+        window_start=utcnow() - limits.window,
+        deprovisioned_cap=deprovisioned_cap,
+        remaining_cap=remaining_cap,
+        uncounted_below=never_held_below(limits),
+    )
 
 
 async def _open(

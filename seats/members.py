@@ -136,8 +136,12 @@ async def _write(
     counts: WindowCounts | None,
 ) -> Member:
     """replace_member's write of `draft` over `before`, the org locked."""
-    if guard is not None and await hold_if_mass_deprovisioning(
-        conn, org, before, draft, limits=guard, actor=actor, counts=counts
+    if (
+        guard is not None
+        and counts is not None
+        and await hold_if_mass_deprovisioning(
+            conn, org, before, draft, limits=guard, actor=actor, counts=counts
+        )
     ):
         return replace(before, **asdict(draft))
     if draft == draft_of(before):
@@ -185,8 +189,12 @@ async def delete_member(
     org = await seating.lock_for_seats(conn, org_id)
     before, counts = await _member_to_write(conn, org, member_id, guard)
     _check_version(before, if_version)
-    if guard is not None and await hold_if_mass_deprovisioning(
-        conn, org, before, None, limits=guard, actor=actor, counts=counts
+    if (
+        guard is not None
+        and counts is not None
+        and await hold_if_mass_deprovisioning(
+            conn, org, before, None, limits=guard, actor=actor, counts=counts
+        )
     ):
         return
     # The member row goes first: on PostgreSQL a concurrent group add holds it FOR KEY SHARE

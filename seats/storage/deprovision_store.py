@@ -303,7 +303,7 @@ _COUNTED_DEPROVISIONS = sa.text(COUNTED_DEPROVISIONS)
 
 @dataclass(frozen=True)
 class WindowCounts:
-    """What the guard asks its rule with, read in one statement (`window_counts`)."""
+    """What the guard asks its rule with, read in one statement (`member_and_window_counts`)."""
 
     # The org's open hold, if it has one, and how many deprovisions it holds; then the counts
     # are not taken (every further deprovision joins the hold): None and 0.
@@ -312,37 +312,6 @@ class WindowCounts:
     # Members deprovisioned in the window (None: not counted), members not deactivated now.
     deprovisioned: int | None
     remaining: int
-
-
-async def window_counts(
-    conn: AsyncConnection,
-    org_id: str,
-    *,
-    window_start: datetime,
-    deprovisioned_cap: int | None,
-    remaining_cap: int | None,
-    uncounted_below: int = 0,
-) -> WindowCounts:
-    """The org's open hold, else the members deprovisioned in the window (from the seat ledger:
-    deactivated, or deleted while not already deactivated; each member once) and the members
-    not deactivated now: one round trip. The window begins at `window_start` or at the org's
-    last confirmed hold, whichever is later.
-
-    Each count stops at its cap (None: none), where it can no longer change the guard's answer
-    (deprovision_rules.counting_caps): the work per deprovision stays bounded however many
-    members the org has and however many left in the window. While the whole ledger has fewer
-    entries than `uncounted_below` (its newest id is at least their number), the deprovisions
-    are not counted at all: None (deprovision_rules.never_held_below).
-    """
-    statement = _window_counts_statement(
-        deprovisioned_cap is not None, remaining_cap is not None, with_member=False
-    )
-    row = await statement.first_on(
-        conn,
-        _count_parameters(org_id, window_start, deprovisioned_cap, remaining_cap, uncounted_below),
-    )
-    assert row is not None, "the statement has one row whatever the org holds"
-    return _window_counts_of(row)
 
 
 async def member_and_window_counts(
@@ -355,36 +324,33 @@ async def member_and_window_counts(
     remaining_cap: int | None,
     uncounted_below: int = 0,
 ) -> tuple[Member | None, WindowCounts]:
-    """The member by id and `window_counts`, in one round trip: a guarded DELETE or PATCH asks
-    both under the org lock, and each round trip there is time the lock is held. The counts are
-    taken only for a member that can be deprovisioned (neither deactivated nor held; otherwise
-    `deprovisioned` is None and `remaining` 0)."""
-    statement = _window_counts_statement(
-        deprovisioned_cap is not None, remaining_cap is not None, with_member=True
-    )
-    parameters = _count_parameters(
-        org_id, window_start, deprovisioned_cap, remaining_cap, uncounted_below
-    )
-    row = await statement.first_on(conn, {**parameters, "member_id": member_id})
-    assert row is not None, "the statement has one row whatever the org holds"
-    member = None if row["id"] is None else to_member(row)
-    return member, _window_counts_of(row)
+    """The member by id and, in the same round trip (a guarded DELETE or PATCH asks both under
+    the org lock, and each round trip there is time the lock is held), the org's open hold,
+    else the members deprovisioned in the window (from the seat ledger: deactivated, or
+    deleted while not already deactivated; each member once) and the members not deactivated
+    now. The counts are taken only for a member that can be deprovisioned: for one missing,
+    deactivated or held, `deprovisioned` is None and `remaining` 0. The window begins at
+    `window_start` or at the org's last confirmed hold, whichever is later.
 
-
-def _count_parameters(
-    org_id: str,
-    window_start: datetime,
-    deprovisioned_cap: int | None,
-    remaining_cap: int | None,
-    uncounted_below: int,
-) -> dict[str, Any]:
-    return {
+    Each count stops at its cap (None: none), where it can no longer change the guard's answer
+    (deprovision_rules.counting_caps): the work per deprovision stays bounded however many
+    members the org has and however many left in the window. While the whole ledger has fewer
+    entries than `uncounted_below` (its newest id is at least their number), the deprovisions
+    are not counted at all: None (deprovision_rules.never_held_below).
+    """
+    statement = _window_counts_statement(deprovisioned_cap is not None, remaining_cap is not None)
+    parameters = {
         "org_id": org_id,
+        "member_id": member_id,
         "window_start": window_start,
         "deprovisioned_cap": deprovisioned_cap,
         "remaining_cap": remaining_cap,
         "uncounted_below": uncounted_below,
     }
+    row = await statement.first_on(conn, parameters)
+    assert row is not None, "the statement has one row whatever the org holds"
+    member = None if row["id"] is None else to_member(row)
+    return member, _window_counts_of(row)
 
 
 def _window_counts_of(row: Mapping[str, Any]) -> WindowCounts:
@@ -398,13 +364,10 @@ def _window_counts_of(row: Mapping[str, Any]) -> WindowCounts:
 
 
 @functools.cache
-def _window_counts_statement(
-    deprovisioned_capped: bool, remaining_capped: bool, *, with_member: bool
-) -> DirectStatement:
-    """window_counts' statement (`with_member`: member_and_window_counts'), built once per kind
-    of cap (a LIMIT NULL is not SQLite's), run on SQLite by sqlite3 directly: every deprovision
-    asks it, and SQLAlchemy's execution path costs several times what SQLite takes to answer
-    (about 10 us)."""
+def _window_counts_statement(deprovisioned_capped: bool, remaining_capped: bool) -> DirectStatement:
+    """member_and_window_counts' statement, built once per kind of cap (a LIMIT NULL is not
+    SQLite's), run on SQLite by sqlite3 directly: every deprovision asks it, and SQLAlchemy's
+    execution path costs several times what SQLite takes to answer (about 10 us)."""
     org_id = sa.bindparam("org_id", type_=sa.String())
     deactivated = SeatStatus.DEACTIVATED.value
     confirmed = (
@@ -452,24 +415,19 @@ def _window_counts_statement(
         .limit(1)
         .subquery("open_hold")
     )
-    uncounted = hold.c.id.is_not(None)
-    rows = one_row.outerjoin(hold, sa.true())
-    member_columns: list[sa.ColumnElement[Any]] = []
-    if with_member:
-        member = (
-            sa.select(members)
-            .where(members.c.org_id == org_id, members.c.id == sa.bindparam("member_id"))
-            .subquery("member")
-        )
-        rows = rows.outerjoin(member, sa.true())
-        member_columns = list(member.c)
-        # Nothing to count for a member that is not there, already deactivated or held.
-        uncounted = sa.or_(
-            uncounted,
-            member.c.id.is_(None),
-            member.c.seat_status == deactivated,
-            member.c.deprovision_hold_id.is_not(None),
-        )
+    member = (
+        sa.select(members)
+        .where(members.c.org_id == org_id, members.c.id == sa.bindparam("member_id"))
+        .subquery("member")
+    )
+    # Nothing to count while a hold is open, nor for a member that is not there, already
+    # deactivated or held.
+    uncounted = sa.or_(
+        hold.c.id.is_not(None),
+        member.c.id.is_(None),
+        member.c.seat_status == deactivated,
+        member.c.deprovision_hold_id.is_not(None),
+    )
     # A CASE evaluates the branch it takes: no count runs while a hold is open, nor the
     # deprovisions' while the bound settles it.
     deprovisioned = sa.case(
@@ -480,8 +438,8 @@ def _window_counts_statement(
         hold.c.held.label("open_hold_held"),
         deprovisioned.label("deprovisioned"),
         sa.case((uncounted, 0), else_=_count_of(remaining)).label("remaining"),
-        *member_columns,
-    ).select_from(rows)
+        *member.c,
+    ).select_from(one_row.outerjoin(hold, sa.true()).outerjoin(member, sa.true()))
     return DirectStatement(query)
 
 

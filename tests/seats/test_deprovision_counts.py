@@ -1,7 +1,7 @@
-"""The counts the mass-deprovisioning guard asks its rule with (seats/storage/deprovision_store.py
-`window_counts`): one statement, each count stopping at its cap, the window starting anew at a
-confirmed hold, no count taken while a hold is open; and the member a deprovision is about read
-with them (`member_and_window_counts`)."""
+"""The counts the mass-deprovisioning guard asks its rule with, read in one statement with the
+member a deprovision is about (seats/storage/deprovision_store.py `member_and_window_counts`):
+each count stopping at its cap, the window starting anew at a confirmed hold, no count taken
+while a hold is open or for a member that cannot be deprovisioned."""
 
 from datetime import timedelta
 
@@ -22,30 +22,42 @@ HOUR = timedelta(hours=1)
 
 async def counts(
     world: World,
+    about: Member,
     *,
     deprovisioned_cap: int | None = None,
     remaining_cap: int | None = None,
     uncounted_below: int = 0,
 ) -> tuple[int | None, int]:
-    found = await window_counts(
+    """The counts read with `about`, a member that can be deprovisioned."""
+    member, found = await member_and_counts(
         world,
+        about.id,
         deprovisioned_cap=deprovisioned_cap,
         remaining_cap=remaining_cap,
         uncounted_below=uncounted_below,
     )
+    assert member is not None and member.id == about.id
     assert found.open_hold_id is None
     return found.deprovisioned, found.remaining
 
 
-async def window_counts(world: World, **caps: int | None) -> deprovision_store.WindowCounts:
+async def member_and_counts(
+    world: World,
+    member_id: str,
+    *,
+    deprovisioned_cap: int | None = None,
+    remaining_cap: int | None = None,
+    uncounted_below: int = 0,
+) -> tuple[Member | None, deprovision_store.WindowCounts]:
     async with world.database.read() as conn:
-        return await deprovision_store.window_counts(
+        return await deprovision_store.member_and_window_counts(
             conn,
             world.org_id,
+            member_id,
             window_start=utcnow() - HOUR,
-            deprovisioned_cap=caps.get("deprovisioned_cap"),
-            remaining_cap=caps.get("remaining_cap"),
-            uncounted_below=caps.get("uncounted_below") or 0,
+            deprovisioned_cap=deprovisioned_cap,
+            remaining_cap=remaining_cap,
+            uncounted_below=uncounted_below,
         )
 
 
@@ -61,10 +73,10 @@ async def test_deactivated_and_deleted_members_count_once_and_the_counts_stop_at
     # Deleting a member already deactivated is no second deprovision.
     await world.delete(await world.deactivate(people[5]))
 
-    assert await counts(world) == (6, 6)
-    assert await counts(world, deprovisioned_cap=4, remaining_cap=5) == (4, 5)
-    assert await counts(world, deprovisioned_cap=10, remaining_cap=10) == (6, 6)
-    assert await counts(world, deprovisioned_cap=0, remaining_cap=0) == (0, 0)
+    assert await counts(world, people[-1]) == (6, 6)
+    assert await counts(world, people[-1], deprovisioned_cap=4, remaining_cap=5) == (4, 5)
+    assert await counts(world, people[-1], deprovisioned_cap=10, remaining_cap=10) == (6, 6)
+    assert await counts(world, people[-1], deprovisioned_cap=0, remaining_cap=0) == (0, 0)
 
 
 async def test_a_confirmed_hold_starts_a_new_window(database: Database) -> None:
@@ -78,10 +90,10 @@ async def test_a_confirmed_hold_starts_a_new_window(database: Database) -> None:
         await deprovision_store.resolve(
             conn, hold.id, HoldState.CONFIRMED, held=0, actor="admin", now=utcnow()
         )
-    assert await counts(world) == (0, 3)
+    assert await counts(world, people[-1]) == (0, 3)
 
     await world.deactivate(people[2])
-    assert await counts(world) == (1, 2)
+    assert await counts(world, people[-1]) == (1, 2)
 
 
 async def test_while_a_hold_is_open_it_comes_instead_of_the_counts(database: Database) -> None:
@@ -102,7 +114,7 @@ async def test_while_a_hold_is_open_it_comes_instead_of_the_counts(database: Dat
         )
         await deprovision_store.hold_member(conn, held)
 
-    found = await window_counts(world)
+    _, found = await member_and_counts(world, people[2].id)
 
     assert found == deprovision_store.WindowCounts(
         open_hold_id=hold.id, open_hold_held=1, deprovisioned=None, remaining=0
@@ -120,19 +132,21 @@ async def test_deprovisions_are_not_counted_while_the_ledger_is_smaller_than_ask
         newest = (await conn.execute(sa.select(sa.func.max(seat_ledger.c.id)))).scalar_one()
 
     # The newest ledger id bounds the entries: below it the count is needed, past it not.
-    assert await counts(world, uncounted_below=newest) == (2, 2)
-    assert await counts(world, uncounted_below=newest + 1) == (None, 2)
+    assert await counts(world, people[-1], uncounted_below=newest) == (2, 2)
+    assert await counts(world, people[-1], uncounted_below=newest + 1) == (None, 2)
 
 
 async def test_the_window_count_reads_the_partial_index_alone(database: Database) -> None:
     # The guard's query must spell the index's condition as the index does (migration 0011):
     # otherwise the planners scan the org's ledger, creates and all, at every deprovision.
     world = await World.create(database)
+    (member,) = await world.add_many(1)
 
     async def window_counts(conn: AsyncConnection) -> None:
-        await deprovision_store.window_counts(
+        await deprovision_store.member_and_window_counts(
             conn,
             world.org_id,
+            member.id,
             window_start=utcnow() - HOUR,
             deprovisioned_cap=500,
             remaining_cap=2_501,
@@ -146,20 +160,6 @@ async def test_the_window_count_reads_the_partial_index_alone(database: Database
     assert any(expected in line for line in details), details
 
 
-async def member_and_counts(
-    world: World, member_id: str
-) -> tuple[Member | None, deprovision_store.WindowCounts]:
-    async with world.database.read() as conn:
-        return await deprovision_store.member_and_window_counts(
-            conn,
-            world.org_id,
-            member_id,
-            window_start=utcnow() - HOUR,
-            deprovisioned_cap=None,
-            remaining_cap=None,
-        )
-
-
 async def test_a_member_that_can_be_deprovisioned_comes_with_the_counts_in_one_statement(
     database: Database,
 ) -> None:
@@ -171,7 +171,6 @@ async def test_a_member_that_can_be_deprovisioned_comes_with_the_counts_in_one_s
 
     assert member is not None and member.id == people[1].id
     assert member.user_name == people[1].user_name
-    assert found == await window_counts(world)
     assert (found.deprovisioned, found.remaining) == (1, 3)
 
 
