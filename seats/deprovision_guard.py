@@ -158,10 +158,16 @@ async def open_hold(conn: AsyncConnection, org_id: str) -> Hold | None:
 
 
 async def member_under_guard(
-    conn: AsyncConnection, org: Org, member_id: str, *, limits: GuardLimits
+    conn: AsyncConnection,
+    org: Org,
+    member_id: str,
+    *,
+    limits: GuardLimits,
+    may_deprovision: bool,
 ) -> tuple[Member | None, WindowCounts]:
     """The member by id, with the counts `hold_if_mass_deprovisioning` asks its rule with if
-    it is one that can be deprovisioned: one round trip under the org lock instead of two."""
+    it is one that can be deprovisioned and the change (`may_deprovision`) may do so: one round
+    trip under the org lock instead of two."""
     # The open hold comes with the counts (one statement; none is counted while it is open).
     # A confirmed hold starts a new window (the store's query says so): the admin said those
     # deprovisions were meant.
@@ -175,6 +181,7 @@ async def member_under_guard(
         deprovisioned_cap=deprovisioned_cap,
         remaining_cap=remaining_cap,
         uncounted_below=never_held_below(limits),
+        may_deprovision=may_deprovision,
     )
 
 

@@ -95,7 +95,9 @@ async def replace_member(
     mass-deprovisioning threshold is held instead, and the member returned as the IdP asked
     for it (seats/deprovision_guard.py says what becomes of requests about held members)."""
     org = await seating.lock_for_seats(conn, org_id)
-    before, counts = await _member_to_write(conn, org, member_id, guard)
+    before, counts = await _member_to_write(
+        conn, org, member_id, guard, may_deprovision=not draft.active
+    )
     _check_version(before, if_version)
     return await _write(conn, org, before, draft, actor=actor, guard=guard, counts=counts)
 
@@ -114,7 +116,7 @@ async def patch_member(
     the member is returned as it is): a SCIM PATCH, the member read once, under the org lock.
     Otherwise as `replace_member`."""
     org = await seating.lock_for_seats(conn, org_id)
-    before, counts = await _member_to_write(conn, org, member_id, guard)
+    before, counts = await _member_to_write(conn, org, member_id, guard, may_deprovision=True)
     seen = await as_seen_by_idp(conn, before)
     if seen is None:
         raise NotFound(f"user {member_id} not found")
@@ -187,7 +189,7 @@ async def delete_member(
     """Delete the member; with `guard` (the IdP's requests), a deletion past the
     mass-deprovisioning threshold, or of a member already held, is held instead."""
     org = await seating.lock_for_seats(conn, org_id)
-    before, counts = await _member_to_write(conn, org, member_id, guard)
+    before, counts = await _member_to_write(conn, org, member_id, guard, may_deprovision=True)
     _check_version(before, if_version)
     if (
         guard is not None
@@ -207,13 +209,21 @@ async def delete_member(
 
 
 async def _member_to_write(
-    conn: AsyncConnection, org: Org, member_id: str, guard: GuardLimits | None
+    conn: AsyncConnection,
+    org: Org,
+    member_id: str,
+    guard: GuardLimits | None,
+    *,
+    may_deprovision: bool,
 ) -> tuple[Member, WindowCounts | None]:
     """The member a change is about, read under the org lock; with `guard`, in the same round
-    trip, the counts the guard asks its rule with should the change deprovision it."""
+    trip, the counts the guard asks its rule with should the change deprovision it (none are
+    taken when it cannot: `may_deprovision` False, a PUT that keeps the member active)."""
     if guard is None:
         return await get_member(conn, org.id, member_id), None
-    member, counts = await member_under_guard(conn, org, member_id, limits=guard)
+    member, counts = await member_under_guard(
+        conn, org, member_id, limits=guard, may_deprovision=may_deprovision
+    )
     if member is None:
         raise NotFound(f"user {member_id} not found")
     return member, counts

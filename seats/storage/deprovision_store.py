@@ -323,13 +323,16 @@ async def member_and_window_counts(
     deprovisioned_cap: int | None,
     remaining_cap: int | None,
     uncounted_below: int = 0,
+    may_deprovision: bool = True,
 ) -> tuple[Member | None, WindowCounts]:
     """The member by id and, in the same round trip (a guarded DELETE or PATCH asks both under
     the org lock, and each round trip there is time the lock is held), the org's open hold,
     else the members deprovisioned in the window (from the seat ledger: deactivated, or
     deleted while not already deactivated; each member once) and the members not deactivated
-    now. The counts are taken only for a member that can be deprovisioned: for one missing,
-    deactivated or held, `deprovisioned` is None and `remaining` 0. The window begins at
+    now. The counts are taken only for a member that can be deprovisioned, by a change that may
+    deprovision it (`may_deprovision`: not a PUT that keeps it active): otherwise, and for a
+    member missing, deactivated or held, `deprovisioned` is None and `remaining` 0. The window
+    begins at
     `window_start` or at the org's last confirmed hold, whichever is later.
 
     Each count stops at its cap (None: none), where it can no longer change the guard's answer
@@ -346,6 +349,7 @@ async def member_and_window_counts(
         "deprovisioned_cap": deprovisioned_cap,
         "remaining_cap": remaining_cap,
         "uncounted_below": uncounted_below,
+        "may_deprovision": may_deprovision,
     }
     row = await statement.first_on(conn, parameters)
     assert row is not None, "the statement has one row whatever the org holds"
@@ -420,10 +424,11 @@ def _window_counts_statement(deprovisioned_capped: bool, remaining_capped: bool)
         .where(members.c.org_id == org_id, members.c.id == sa.bindparam("member_id"))
         .subquery("member")
     )
-    # Nothing to count while a hold is open, nor for a member that is not there, already
-    # deactivated or held.
+    # Nothing to count while a hold is open, for a change that cannot deprovision, nor for a
+    # member that is not there, already deactivated or held.
     uncounted = sa.or_(
         hold.c.id.is_not(None),
+        sa.not_(sa.bindparam("may_deprovision", type_=sa.Boolean())),
         member.c.id.is_(None),
         member.c.seat_status == deactivated,
         member.c.deprovision_hold_id.is_not(None),

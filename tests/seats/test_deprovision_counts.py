@@ -48,6 +48,7 @@ async def member_and_counts(
     deprovisioned_cap: int | None = None,
     remaining_cap: int | None = None,
     uncounted_below: int = 0,
+    may_deprovision: bool = True,
 ) -> tuple[Member | None, deprovision_store.WindowCounts]:
     async with world.database.read() as conn:
         return await deprovision_store.member_and_window_counts(
@@ -58,6 +59,7 @@ async def member_and_counts(
             deprovisioned_cap=deprovisioned_cap,
             remaining_cap=remaining_cap,
             uncounted_below=uncounted_below,
+            may_deprovision=may_deprovision,
         )
 
 
@@ -186,3 +188,18 @@ async def test_a_deactivated_or_unknown_member_comes_without_counts(database: Da
     assert (uncounted.deprovisioned, uncounted.remaining) == (None, 0)
     assert unknown is None
     assert (none_counted.deprovisioned, none_counted.remaining) == (None, 0)
+
+
+async def test_a_change_that_cannot_deprovision_reads_the_member_without_counts(
+    database: Database,
+) -> None:
+    # A PUT that keeps the member active (an IdP's profile update) needs no counts.
+    world = await World.create(database)
+    people = await world.add_many(3)
+    await world.delete(people[0])
+
+    member, found = await member_and_counts(world, people[1].id, may_deprovision=False)
+
+    assert member is not None and member.id == people[1].id
+    assert (found.deprovisioned, found.remaining) == (None, 0)
+    assert await counts(world, people[1]) == (1, 2)
