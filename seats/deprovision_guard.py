@@ -14,7 +14,7 @@ turns the held deactivation into a held deletion; its reactivation takes the mem
 hold (the IdP undid its own mistake), and a hold left empty so closes as rejected.
 """
 
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -42,6 +42,15 @@ from seats.storage.deprovision_store import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class GuardReading:
+    """What the guard decides with, read with the member under the org lock: the org's limits
+    and the window's counts (`member_under_guard`)."""
+
+    limits: GuardLimits
+    counts: WindowCounts
+
+
 def is_deprovision(before: Member, draft: MemberDraft | None) -> bool:
     """A deletion (`draft` None) or deactivation of a member that is not deactivated yet."""
     if before.seat_status is SeatStatus.DEACTIVATED:
@@ -55,19 +64,18 @@ async def hold_if_mass_deprovisioning(
     before: Member,
     draft: MemberDraft | None,
     *,
-    limits: GuardLimits,
+    reading: GuardReading,
     actor: str,
-    counts: WindowCounts,
 ) -> bool:
     """Whether the deprovision of `before` (deletion when `draft` is None) is held; if so it
-    is recorded in the org's open hold. The caller holds the org lock. `counts`: as
-    `member_under_guard` read them with `before`, nothing written since."""
+    is recorded in the org's open hold. The caller holds the org lock. `reading`: as
+    `member_under_guard` read it with `before`, nothing written since."""
     if before.deprovision_hold_id is not None:
         return await _already_held(conn, before, draft, actor=actor)
     if not is_deprovision(before, draft):
         return False
     now = utcnow()
-    limits = limits.for_org(org)
+    limits, counts = reading.limits, reading.counts
     hold_id, held = counts.open_hold_id, counts.open_hold_held
     if hold_id is None:
         deprovisioned, remaining = counts.deprovisioned, counts.remaining
@@ -164,16 +172,16 @@ async def member_under_guard(
     *,
     limits: GuardLimits,
     may_deprovision: bool,
-) -> tuple[Member | None, WindowCounts]:
-    """The member by id, with the counts `hold_if_mass_deprovisioning` asks its rule with if
-    it is one that can be deprovisioned and the change (`may_deprovision`) may do so: one round
-    trip under the org lock instead of two."""
+) -> tuple[Member | None, GuardReading]:
+    """The member by id, with what `hold_if_mass_deprovisioning` decides with: the org's
+    limits, and the counts if it is one that can be deprovisioned and the change
+    (`may_deprovision`) may do so. One round trip under the org lock instead of two."""
     # The open hold comes with the counts (one statement; none is counted while it is open).
     # A confirmed hold starts a new window (the store's query says so): the admin said those
     # deprovisions were meant.
     limits = limits.for_org(org)
     deprovisioned_cap, remaining_cap = counting_caps(limits)
-    return await deprovision_store.member_and_window_counts(
+    member, counts = await deprovision_store.member_and_window_counts(
         conn,
         org.id,
         member_id,
@@ -183,6 +191,7 @@ async def member_under_guard(
         uncounted_below=never_held_below(limits),
         may_deprovision=may_deprovision,
     )
+    return member, GuardReading(limits, counts)
 
 
 async def _open(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats import event_log, seating
 from seats.clock import new_id, utcnow
 from seats.deprovision_guard import (
+    GuardReading,
     as_seen_by_idp,
     hold_if_mass_deprovisioning,
     member_under_guard,
@@ -20,7 +21,6 @@ from seats.group_members import remove_from_all_groups
 from seats.identifiers import fold
 from seats.model import Member, MemberDraft, Org, SeatStatus
 from seats.storage import member_store
-from seats.storage.deprovision_store import WindowCounts
 
 
 async def get_member(
@@ -32,7 +32,7 @@ async def get_member(
     if member is not None and guarded:
         member = await as_seen_by_idp(conn, member)
     if member is None:
-        raise NotFound(f"user {member_id} not found")
+        raise _not_found(member_id)
     return member
 
 
@@ -95,11 +95,11 @@ async def replace_member(
     mass-deprovisioning threshold is held instead, and the member returned as the IdP asked
     for it (seats/deprovision_guard.py says what becomes of requests about held members)."""
     org = await seating.lock_for_seats(conn, org_id)
-    before, counts = await _member_to_write(
+    before, reading = await _member_to_write(
         conn, org, member_id, guard, may_deprovision=not draft.active
     )
     _check_version(before, if_version)
-    return await _write(conn, org, before, draft, actor=actor, guard=guard, counts=counts)
+    return await _write(conn, org, before, draft, actor=actor, reading=reading)
 
 
 async def patch_member(
@@ -116,15 +116,15 @@ async def patch_member(
     the member is returned as it is): a SCIM PATCH, the member read once, under the org lock.
     Otherwise as `replace_member`."""
     org = await seating.lock_for_seats(conn, org_id)
-    before, counts = await _member_to_write(conn, org, member_id, guard, may_deprovision=True)
+    before, reading = await _member_to_write(conn, org, member_id, guard, may_deprovision=True)
     seen = await as_seen_by_idp(conn, before)
     if seen is None:
-        raise NotFound(f"user {member_id} not found")
+        raise _not_found(member_id)
     _check_version(seen, if_version)
     draft = patched(seen)
     if draft is None:
         return seen
-    return await _write(conn, org, before, draft, actor=actor, guard=guard, counts=counts)
+    return await _write(conn, org, before, draft, actor=actor, reading=reading)
 
 
 async def _write(
@@ -134,16 +134,12 @@ async def _write(
     draft: MemberDraft,
     *,
     actor: str,
-    guard: GuardLimits | None,
-    counts: WindowCounts | None,
+    reading: GuardReading | None,
 ) -> Member:
-    """replace_member's write of `draft` over `before`, the org locked."""
-    if (
-        guard is not None
-        and counts is not None
-        and await hold_if_mass_deprovisioning(
-            conn, org, before, draft, limits=guard, actor=actor, counts=counts
-        )
+    """replace_member's write of `draft` over `before`, the org locked; `reading` is the
+    guard's, when the request came with guard limits."""
+    if reading is not None and await hold_if_mass_deprovisioning(
+        conn, org, before, draft, reading=reading, actor=actor
     ):
         return replace(before, **asdict(draft))
     if draft == draft_of(before):
@@ -189,14 +185,10 @@ async def delete_member(
     """Delete the member; with `guard` (the IdP's requests), a deletion past the
     mass-deprovisioning threshold, or of a member already held, is held instead."""
     org = await seating.lock_for_seats(conn, org_id)
-    before, counts = await _member_to_write(conn, org, member_id, guard, may_deprovision=True)
+    before, reading = await _member_to_write(conn, org, member_id, guard, may_deprovision=True)
     _check_version(before, if_version)
-    if (
-        guard is not None
-        and counts is not None
-        and await hold_if_mass_deprovisioning(
-            conn, org, before, None, limits=guard, actor=actor, counts=counts
-        )
+    if reading is not None and await hold_if_mass_deprovisioning(
+        conn, org, before, None, reading=reading, actor=actor
     ):
         return
     # The member row goes first: on PostgreSQL a concurrent group add holds it FOR KEY SHARE
@@ -215,18 +207,18 @@ async def _member_to_write(
     guard: GuardLimits | None,
     *,
     may_deprovision: bool,
-) -> tuple[Member, WindowCounts | None]:
+) -> tuple[Member, GuardReading | None]:
     """The member a change is about, read under the org lock; with `guard`, in the same round
-    trip, the counts the guard asks its rule with should the change deprovision it (none are
-    taken when it cannot: `may_deprovision` False, a PUT that keeps the member active)."""
+    trip, what the guard decides with should the change deprovision it (no counts are taken
+    when it cannot: `may_deprovision` False, a PUT that keeps the member active)."""
     if guard is None:
         return await get_member(conn, org.id, member_id), None
-    member, counts = await member_under_guard(
+    member, reading = await member_under_guard(
         conn, org, member_id, limits=guard, may_deprovision=may_deprovision
     )
     if member is None:
-        raise NotFound(f"user {member_id} not found")
-    return member, counts
+        raise _not_found(member_id)
+    return member, reading
 
 
 def _check_version(member: Member, if_version: int | None) -> None:
@@ -240,6 +232,10 @@ def _check_version(member: Member, if_version: int | None) -> None:
 async def _check_user_name_free(conn: AsyncConnection, org_id: str, user_name: str) -> None:
     if await member_store.user_name_taken(conn, org_id, user_name):
         raise _user_name_taken(user_name)
+
+
+def _not_found(member_id: str) -> NotFound:
+    return NotFound(f"user {member_id} not found")
 
 
 def _user_name_taken(user_name: str) -> Conflict:
