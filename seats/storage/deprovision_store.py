@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import Member, SeatStatus
-from seats.storage.inline_sqlite import DirectStatement
+from seats.storage.direct_statements import DirectStatement
 from seats.storage.member_store import to_member
 from seats.storage.tables import (
     COUNTED_DEPROVISIONS,

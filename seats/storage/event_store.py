@@ -27,8 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.storage import ledger_store
+from seats.storage.direct_statements import DirectInsert, execute_sql_on_postgresql
 from seats.storage.event_tables import event_sequence, events
-from seats.storage.inline_sqlite import DirectInsert
 from seats.storage.ledger_store import NewEntry
 from seats.storage.tables import UTCDateTime
 
@@ -99,22 +99,9 @@ async def append(
     )
     if ledger:
         parameters += ledger_store.postgresql_parameters(conn, ledger, at=at)
-        await _execute_on_postgresql(conn, _POSTGRESQL_APPEND_WITH_LEDGER, parameters)
+        await execute_sql_on_postgresql(conn, _POSTGRESQL_APPEND_WITH_LEDGER, parameters)
     else:
-        await _execute_on_postgresql(conn, _POSTGRESQL_APPEND, parameters)
-
-
-async def _execute_on_postgresql(
-    conn: AsyncConnection, sql: str, parameters: tuple[Any, ...]
-) -> None:
-    # asyncpg itself, in the transaction SQLAlchemy began: SQLAlchemy's execution path costs
-    # about 45 us of CPU a statement, as much as asyncpg's own. The use case has written
-    # before recording events, so BEGIN has been sent; if not, SQLAlchemy sends it.
-    driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-    if driver.is_in_transaction():
-        await driver.execute(sql, *parameters)
-    else:
-        await conn.exec_driver_sql(sql, parameters)
+        await execute_sql_on_postgresql(conn, _POSTGRESQL_APPEND, parameters)
 
 
 async def horizon(conn: AsyncConnection) -> Horizon:

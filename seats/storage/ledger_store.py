@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import SeatStatus
-from seats.storage.inline_sqlite import DirectInsert
+from seats.storage.direct_statements import DirectInsert
 from seats.storage.tables import UTCDateTime, members, seat_ledger
 
 _COLUMNS = ("org_id", "member_id", "invite_id", "from_status", "to_status", "reason", "actor")

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.identifiers import fold, identifier_key
 from seats.model import Member, MemberDraft, SeatStatus
-from seats.storage.inline_sqlite import DirectStatement
+from seats.storage.direct_statements import DirectStatement
 from seats.storage.tables import group_members, groups, members
 
 
@@ -36,7 +36,7 @@ _MEMBER_BY_USER_NAME = sa.select(members.c.id).where(
     members.c.org_id == sa.bindparam("org_id"),
     members.c.user_name_key == sa.bindparam("user_name_key"),
 )
-# What a create writes; on SQLite it runs by sqlite3 directly (seats/storage/inline_sqlite.py).
+# What a create writes, run by the driver directly (seats/storage/direct_statements.py).
 _CREATED_COLUMNS = (
     "id org_id user_name external_id display_name given_name family_name email email_key"
     " user_type active resource user_name_key seat_status exempt over_limit_since seat_since"

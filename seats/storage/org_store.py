@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from seats.errors import NotFound
 from seats.model import Org, SeatPolicy, WebhookSigning
 from seats.storage.database import lock_waited
-from seats.storage.inline_sqlite import DirectStatement
+from seats.storage.direct_statements import DirectStatement
 from seats.storage.tables import orgs
 
 # Built once: a statement object caches its compiled form, so the hottest reads skip both
@@ -33,7 +33,8 @@ class OrgLock:
         select = sa.select(orgs, *columns).where(orgs.c.id == sa.bindparam("org_id"))
         self._for_update = select.with_for_update(of=orgs)
         # Every seat-moving change on SQLite runs it: by sqlite3 directly, about 0.1 ms less
-        # than SQLAlchemy's execution path (seats/storage/inline_sqlite.py).
+        # than SQLAlchemy's execution path (seats/storage/direct_statements.py). PostgreSQL's
+        # goes through SQLAlchemy, which sends the transaction's BEGIN with it.
         self._sqlite = DirectStatement(select)
 
     async def take(

@@ -21,7 +21,7 @@ async def plan_of_last_statement(
     async with database.read() as conn:
         if database.is_sqlite:
             # sqlite3 itself tells every statement, those run past SQLAlchemy included
-            # (seats/storage/inline_sqlite.py DirectStatement), with its parameters inlined.
+            # (seats/storage/direct_statements.py DirectStatement), with its parameters inlined.
             sqlite = (await conn.get_raw_connection()).driver_connection._conn
             sqlite.set_trace_callback(lambda statement: executed.append((statement, ())))
             try:
