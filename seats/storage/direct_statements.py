@@ -69,9 +69,8 @@ class DirectStatement:
 
     def first(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
         """On SQLite: the statement's first row by column name (None when there is none)."""
-        compiled = self._compiled_for(conn.dialect)
-        row = _sqlite_driver(conn).run_query(compiled.sql, compiled.values(parameters))
-        return None if row is None else compiled.row(row)
+        rows = self._sqlite_rows(conn, parameters)
+        return rows[0] if rows else None
 
     def run_many(self, conn: AsyncConnection, rows: Iterable[Mapping[str, Any]]) -> None:
         """On SQLite: execute the statement once for each mapping of parameters."""
@@ -92,6 +91,20 @@ class DirectStatement:
         row = await _refusals_as_integrity_errors(driver.fetchrow(compiled.sql, *values), compiled)
         return None if row is None else compiled.row(row)
 
+    async def all_on(
+        self, conn: AsyncConnection, parameters: Mapping[str, Any]
+    ) -> Sequence[Mapping[str, Any]]:
+        """Every row of the statement by column name, on any engine."""
+        if conn.dialect.name == "sqlite":
+            return self._sqlite_rows(conn, parameters)
+        compiled = self._compiled_for(conn.dialect)
+        driver = _asyncpg_in_transaction(conn)
+        if driver is None or not compiled.direct_results:
+            return (await conn.execute(self._statement, parameters)).mappings().all()
+        values = compiled.values(parameters)
+        rows = await _refusals_as_integrity_errors(driver.fetch(compiled.sql, *values), compiled)
+        return [compiled.row(row) for row in rows]
+
     async def run_on(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> None:
         """The statement once, on any engine."""
         if conn.dialect.name == "sqlite":
@@ -104,6 +117,13 @@ class DirectStatement:
         compiled = self._compiled_for(conn.dialect)
         values = compiled.values(parameters)
         await _refusals_as_integrity_errors(driver.execute(compiled.sql, *values), compiled)
+
+    def _sqlite_rows(
+        self, conn: AsyncConnection, parameters: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        compiled = self._compiled_for(conn.dialect)
+        rows = _sqlite_driver(conn).run_query(compiled.sql, compiled.values(parameters))
+        return [compiled.row(row) for row in rows]
 
     def _compiled_for(self, dialect: sa.Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)

@@ -78,11 +78,10 @@ class InlineConnection(aiosqlite.Connection):
         """Execute a statement once for each row of parameters, synchronously."""
         self._conn.executemany(sql, rows)
 
-    def run_query(self, sql: str, parameters: Sequence[Any]) -> tuple[Any, ...] | None:
-        """Execute a statement to its end and return its first row, synchronously (a write's
+    def run_query(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Execute a statement to its end and return its rows, synchronously (a write's
         RETURNING left unfinished would keep the statement pending at COMMIT)."""
-        rows = self._conn.execute(sql, parameters).fetchall()
-        return rows[0] if rows else None
+        return self._conn.execute(sql, parameters).fetchall()
 
 
 def connect(database: str, **kwargs: Any) -> InlineConnection:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.clock import utcnow
 from seats.model import MemberRef
+from seats.storage.direct_statements import DirectStatement
 from seats.storage.tables import UTCDateTime, group_members, groups, members
 
 _KINDS = ((members, "User"), (groups, "Group"))
@@ -221,7 +222,8 @@ async def members_of(
     return found
 
 
-_LEAVE_ALL_GROUPS = (
+# Every DELETE of a user runs it: by the driver directly (seats/storage/direct_statements.py).
+_LEAVE_ALL_GROUPS = DirectStatement(
     group_members.delete()
     .where(
         group_members.c.member_id == sa.bindparam("member_id"),
@@ -234,5 +236,5 @@ _LEAVE_ALL_GROUPS = (
 async def leave_all_groups(conn: AsyncConnection, org_id: str, member_id: str) -> list[str]:
     """Delete every membership of the member (a user or a nested group); return the ids of
     the groups it was directly in (one statement: DELETE ... RETURNING, on both engines)."""
-    result = await conn.execute(_LEAVE_ALL_GROUPS, {"member_id": member_id, "org_id": org_id})
-    return sorted(result.scalars())
+    rows = await _LEAVE_ALL_GROUPS.all_on(conn, {"member_id": member_id, "org_id": org_id})
+    return sorted(row["group_id"] for row in rows)

@@ -76,6 +76,25 @@ async def test_a_row_read_directly_equals_the_row_sqlalchemy_returns(database: D
     assert missing is None
 
 
+async def test_every_row_read_directly_equals_the_rows_sqlalchemy_returns(
+    database: Database,
+) -> None:
+    org_id = await new_org(database)
+    by_org = sa.select(members).where(members.c.org_id == sa.bindparam("org_id"))
+    async with database.transaction() as conn:
+        await begun(conn)
+        for member_id, user_name in [("m1", "ann"), ("m2", "bo")]:
+            await INSERT.run_on(conn, member_row(org_id, member_id, user_name))
+        direct = await DirectStatement(by_org.order_by(members.c.id)).all_on(
+            conn, {"org_id": org_id}
+        )
+        core = (await conn.execute(by_org.order_by(members.c.id), {"org_id": org_id})).all()
+        none = await DirectStatement(by_org).all_on(conn, {"org_id": "no-such-org"})
+    assert [dict(row) for row in direct] == [dict(row._mapping) for row in core]
+    assert [row["user_name"] for row in direct] == ["ann", "bo"]
+    assert none == []
+
+
 async def test_an_org_read_with_a_subquery_equals_what_sqlalchemy_returns(
     database: Database,
 ) -> None:
