@@ -370,7 +370,7 @@ def _window_counts_of(row: Mapping[str, Any]) -> WindowCounts:
 @functools.cache
 def _window_counts_statement(deprovisioned_capped: bool, remaining_capped: bool) -> DirectStatement:
     """member_and_window_counts' statement, built once per kind of cap (a LIMIT NULL is not
-    SQLite's), run on SQLite by sqlite3 directly: every deprovision asks it, and SQLAlchemy's
+    SQLite's), run by the driver directly: every deprovision asks it, and SQLAlchemy's
     execution path costs several times what SQLite takes to answer (about 10 us)."""
     org_id = sa.bindparam("org_id", type_=sa.String())
     deactivated = SeatStatus.DEACTIVATED.value

@@ -81,15 +81,8 @@ class DirectStatement:
         self, conn: AsyncConnection, parameters: Mapping[str, Any]
     ) -> Mapping[str, Any] | None:
         """The statement's first row by column name (None when there is none), on any engine."""
-        if conn.dialect.name == "sqlite":
-            return self.first(conn, parameters)
-        compiled = self._compiled_for(conn.dialect)
-        driver = _asyncpg_in_transaction(conn)
-        if driver is None or not compiled.direct_results:
-            return (await conn.execute(self._statement, parameters)).mappings().first()
-        values = compiled.values(parameters)
-        row = await _refusals_as_integrity_errors(driver.fetchrow(compiled.sql, *values), compiled)
-        return None if row is None else compiled.row(row)
+        rows = await self.all_on(conn, parameters)
+        return rows[0] if rows else None
 
     async def all_on(
         self, conn: AsyncConnection, parameters: Mapping[str, Any]
