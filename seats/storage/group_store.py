@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.identifiers import fold, identifier_key
 from seats.model import Group, GroupDraft
-from seats.storage.tables import UTCDateTime, groups
+from seats.storage.tables import UTCDateTime, groups, orgs
 
 
 class DisplayNameTaken(Exception):
@@ -22,7 +22,24 @@ class DisplayNameTaken(Exception):
 _GROUP_BY_ID = sa.select(groups).where(
     groups.c.org_id == sa.bindparam("org_id"), groups.c.id == sa.bindparam("group_id")
 )
-_GROUP_BY_ID_FOR_UPDATE = _GROUP_BY_ID.with_for_update()
+# A group change on PostgreSQL takes its locks in the order a seat-moving change takes its own:
+# the org row first (FOR KEY SHARE, which only the org lock's FOR UPDATE waits for), then rows
+# under it. Otherwise it locked its group and a user it adds (membership_store.kinds_of) before
+# the org row, which its version bump then locked (the groups -> orgs foreign key is checked
+# again on an UPDATE of a row this transaction already changed: the member-count trigger had),
+# and deadlocked with that user's DELETE, which held the org lock and waited for the user's row.
+# The org's KEY SHARE is the subquery's, evaluated before the groups row is read and locked.
+_ORG_KEY_SHARE = (
+    sa.select(orgs.c.id)
+    .where(orgs.c.id == sa.bindparam("org_id"))
+    .with_for_update(read=True, key_share=True)
+    .scalar_subquery()
+)
+_GROUP_BY_ID_FOR_UPDATE = (
+    sa.select(groups)
+    .where(groups.c.org_id == _ORG_KEY_SHARE, groups.c.id == sa.bindparam("group_id"))
+    .with_for_update(of=groups)
+)
 _BUMP_VERSIONS = (
     groups.update()
     .where(groups.c.id.in_(sa.bindparam("group_ids", expanding=True)))

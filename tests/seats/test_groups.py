@@ -1,5 +1,6 @@
 """The group service: uniqueness, versions, and membership as set operations."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats import groups
 from seats.clock import new_id, utcnow
+from seats.deprovision_rules import GuardLimits
 from seats.errors import Conflict, InvalidValue, NotFound, VersionMismatch
 from seats.groups import MembershipAction, MembershipChange
 from seats.members import create_member, delete_member
@@ -302,3 +304,40 @@ async def test_the_member_count_on_the_group_row_follows_every_change_of_its_mem
         empty = MembershipChange(MembershipAction.REMOVE_ALL, ())
         await groups.update_group(conn, org_id, eng.id, membership=[empty])
         assert await _kept_and_counted(conn, org_id) == {"Eng": (0, 0)}
+
+
+async def test_a_user_deleted_while_a_group_adds_it_waits_and_leaves_no_membership(
+    gateways: list[Database],
+) -> None:
+    # A group PATCH that has locked its group and the user it adds (as change_group does,
+    # membership_store.kinds_of) meets the IdP's DELETE of that user. On PostgreSQL the DELETE
+    # used to take the org lock and wait for the user's row while the PATCH's version bump
+    # waited for the org row: a deadlock, one of them answered 500. Now the group's lock takes
+    # the org row first, so the DELETE waits for the PATCH, then takes the user out of the group.
+    first, second = gateways
+    org_id, (ann,) = await _org_with_users(first, "ann")
+    async with first.transaction() as conn:
+        group = await groups.create_group(conn, org_id, GroupDraft("Engineering"))
+
+    async def delete_ann() -> None:
+        async with second.transaction() as conn:
+            await delete_member(conn, org_id, ann, actor="idp", guard=GuardLimits(share=1.0))
+
+    add = MembershipChange(MembershipAction.ADD, (ann,))
+    async with first.transaction() as conn:
+        locked = await groups.lock_group(conn, org_id, group.id)
+        assert await membership_store.kinds_of(conn, org_id, [ann]) == {ann: "User"}
+        deleting = asyncio.create_task(delete_ann())
+        await asyncio.sleep(0.3)
+        assert not deleting.done()
+        await groups.change_group(conn, org_id, group.id, membership=[add], locked=locked)
+    await deleting
+
+    async with first.read() as conn:
+        after = await groups.get_group(conn, org_id, group.id)
+        left = await conn.execute(
+            sa.select(group_members_table).where(group_members_table.c.member_id == ann)
+        )
+        assert left.all() == []
+    # Its version moved for the add and again for the removal; no member is left in it.
+    assert (after.version, after.member_count) == (group.version + 2, 0)
