@@ -332,8 +332,7 @@ async def member_and_window_counts(
     now. The counts are taken only for a member that can be deprovisioned, by a change that may
     deprovision it (`may_deprovision`: not a PUT that keeps it active): otherwise, and for a
     member missing, deactivated or held, `deprovisioned` is None and `remaining` 0. The window
-    begins at
-    `window_start` or at the org's last confirmed hold, whichever is later.
+    begins at `window_start` or at the org's last confirmed hold, whichever is later.
 
     Each count stops at its cap (None: none), where it can no longer change the guard's answer
     (deprovision_rules.counting_caps): the work per deprovision stays bounded however many

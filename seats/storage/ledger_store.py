@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from seats.model import SeatStatus
-from seats.storage.direct_statements import DirectInsert
+from seats.storage.direct_statements import DirectInsert, execute_sql_on_postgresql
 from seats.storage.tables import UTCDateTime, members, seat_ledger
 
 _COLUMNS = ("org_id", "member_id", "invite_id", "from_status", "to_status", "reason", "actor")
@@ -78,7 +78,9 @@ async def append(conn: AsyncConnection, entries: Sequence[NewEntry], *, at: date
     if conn.dialect.name == "sqlite":
         append_on_sqlite(conn, entries, at=at)
     else:
-        await conn.exec_driver_sql(_POSTGRESQL_INSERT, postgresql_parameters(conn, entries, at=at))
+        await execute_sql_on_postgresql(
+            conn, _POSTGRESQL_INSERT, postgresql_parameters(conn, entries, at=at)
+        )
 
 
 def append_on_sqlite(conn: AsyncConnection, entries: Sequence[NewEntry], *, at: datetime) -> None:
